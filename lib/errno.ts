@@ -1,0 +1,29 @@
+/**
+ * Result codes of the core: 0 or a positive value for success, a negative Linux errno for an
+ * expected rejection. Using errno values in the core means no layer translates codes, and the
+ * FUSE layer can hand them straight to the kernel. Why a call failed is left in the owner's
+ * `reason` string (cold path: only set on failure).
+ */
+export const ERRNO = {
+  EPERM: -1,
+  ENOENT: -2,
+  ESRCH: -3,
+  EIO: -5,
+  E2BIG: -7,
+  EAGAIN: -11,
+  EACCES: -13,
+  EBUSY: -16,
+  EEXIST: -17,
+  EINVAL: -22,
+  ENOSPC: -28,
+  ENOSYS: -38,
+} as const;
+export type Errno = (typeof ERRNO)[keyof typeof ERRNO];
+
+const NAMES: Record<number, string> = {};
+for (const [name, code] of Object.entries(ERRNO)) NAMES[code] = name;
+
+/** `errnoName(-3)` → `"ESRCH"`; unknown codes render as `E<n>`. */
+export function errnoName(code: number): string {
+  return NAMES[code] ?? `E${-code}`;
+}

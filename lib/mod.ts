@@ -1,0 +1,35 @@
+/**
+ * The public door of the core. Other folders import `../lib/mod.ts`, never a file inside lib/.
+ * Everything here is free of `node:` imports (it also runs on Deno); the host part (real
+ * processes) will live under `lib/host/` with its own door.
+ */
+export * from "./agent_spec.ts";
+export * from "./agent_state.ts";
+export { FLAG, HANDLE_SLOT_BITS, MAX_AGENTS, createAgentTable, type AgentTable } from "./agent_table.ts";
+export { RECENT_FAULTS } from "./agent_ext.ts";
+export * from "./capability.ts";
+export * from "./clock.ts";
+export * from "./compliance_event.ts";
+export * from "./compliance_tracker.ts";
+export { renderCompliance, REQUIREMENT_LINES } from "./compliance_render.ts";
+export * from "./dependency_graph.ts";
+export * from "./errno.ts";
+export { EVENT, EVENT_NAMES, SIS_EVENT_KINDS, createEventRing, type EventRing } from "./event_ring.ts";
+export * from "./fault.ts";
+export * from "./fault_action.ts";
+export { BREACH, DEFAULT_BACKOFF, FaultDetector, type RestartBackoff } from "./fault_detector.ts";
+export * from "./lifecycle.ts";
+export * from "./limits.ts";
+export * from "./policy_controller.ts";
+export * from "./policy_patch.ts";
+export * from "./profiler.ts";
+export * from "./random.ts";
+export * from "./resource_monitor.ts";
+export * from "./restart_backoff.ts";
+export * from "./supervisor.ts";
+export * from "./telemetry.ts";
+export { renderAgentInfo } from "./agent_info_render.ts";
+export { renderStatus } from "./status_render.ts";
+export { renderTelemetry } from "./telemetry_render.ts";
+export { SYS } from "./_context.ts";
+export { NAME_MAX_BYTES } from "./name_arena.ts";

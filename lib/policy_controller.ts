@@ -1,0 +1,228 @@
+import { fail, type CoreContext } from "./_context.ts";
+import { ADMIN_BIT, capabilityIndex, capabilityNames, type CapabilityName } from "./capability.ts";
+import { FLAG } from "./agent_table.ts";
+import { ERRNO, errnoName } from "./errno.ts";
+import { EVENT } from "./event_ring.ts";
+import { describePatch, type PolicyPatch, type Scope } from "./policy_patch.ts";
+
+/** Who asked for a change. No `agentId` means the daemon's owner (ctl files, CLI, fleet). */
+export interface Caller {
+  agentId?: number;
+  uid?: number;
+  pid?: number;
+  /** The interface used: "ctl", "policy", "syscall", "cli", … */
+  via?: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  ts_us: number;
+  wall: string;
+  agent: number;
+  action: string;
+  detail: string;
+  result: string;
+  caller: Caller;
+}
+
+export interface Violation {
+  ts_us: number;
+  kind: string;
+  detail: string;
+}
+
+export interface AgentPolicy {
+  agent_id: number;
+  capabilities: CapabilityName[];
+  capability_mask: number;
+  scope: Scope;
+  auto_restart: boolean;
+  max_restarts: number;
+  violations: number;
+  policy_changes: number;
+}
+
+export const MAX_VIOLATIONS = 100;
+export const DEFAULT_AUDIT_CAPACITY = 10_000;
+
+/**
+ * PolicyController: the five patches (atomic, enforced at once, audited, PolicyChange event),
+ * Admin never granted, violations (last 100 per agent), the capability check the shim uses
+ * (live policy, SPEC §4 **fix**), and the compliance export.
+ */
+export class PolicyController {
+  readonly #ctx: CoreContext;
+  readonly #scopes: Scope[] = [{}];
+  readonly #scopeIndex = new Map<string, number>([["{}", 0]]);
+  readonly #violations = new Map<number, Violation[]>();
+  readonly #audit: AuditEntry[] = [];
+  readonly #auditCapacity: number;
+  #auditSeq = 0;
+
+  constructor(ctx: CoreContext, auditCapacity = DEFAULT_AUDIT_CAPACITY) {
+    this.#ctx = ctx;
+    this.#auditCapacity = auditCapacity;
+  }
+
+  /** Capability check (hot path of the shim): does agent `id` hold capability index `cap`? */
+  checkCapability(id: number, cap: number): boolean {
+    const slot = this.#ctx.table.slotOfId(id);
+    return slot >= 0 && (this.#ctx.table.cols.caps[slot] & (1 << cap)) !== 0;
+  }
+
+  checkCapabilityAt(slot: number, cap: number): boolean {
+    return (this.#ctx.table.cols.caps[slot] & (1 << cap)) !== 0;
+  }
+
+  /**
+   * Apply one patch atomically. Returns 0, or ESRCH (AgentNotFound), EPERM
+   * (InsufficientPermission / PrivilegeEscalation), EINVAL (InvalidPatch). Every attempt,
+   * accepted or refused, is audited.
+   */
+  applyPatch(id: number, patch: PolicyPatch, caller: Caller = {}): number {
+    const code = this.#apply(id, patch, caller);
+    this.audit(id, "policy-update", describePatch(patch), code, caller);
+    return code;
+  }
+
+  #apply(id: number, patch: PolicyPatch, caller: Caller): number {
+    const ctx = this.#ctx;
+    const t = ctx.table;
+    const slot = t.slotOfId(id);
+    if (slot < 0) return fail(ctx, ERRNO.ESRCH, `Cannot patch policy of agent ${id}: no such agent (AgentNotFound)`);
+    if (patch.type === "AddCapability" && patch.capability === "Admin") {
+      return fail(ctx, ERRNO.EPERM, `Cannot add capability "Admin" to agent ${id}: Admin is never granted (PrivilegeEscalation)`);
+    }
+    const denied = this.#authorize(id, patch, caller);
+    if (denied !== "") return fail(ctx, ERRNO.EPERM, denied);
+    const c = t.cols;
+    switch (patch.type) {
+      case "AddCapability":
+      case "RemoveCapability": {
+        const cap = capabilityIndex(patch.capability);
+        if (cap < 0) return fail(ctx, ERRNO.EINVAL, `Cannot patch agent ${id}: unknown capability "${patch.capability}" (InvalidPatch)`);
+        if (patch.type === "AddCapability") c.caps[slot] |= 1 << cap;
+        else c.caps[slot] &= ~(1 << cap);
+        break;
+      }
+      case "UpdateScope": {
+        const s = this.internScope(patch.scope);
+        if (s < 0) return fail(ctx, ERRNO.ENOSPC, `Cannot set scope of agent ${id}: too many distinct scopes`);
+        c.scope[slot] = s;
+        break;
+      }
+      case "EnableAutoRestart":
+        if (!(Number.isInteger(patch.max_restarts) && patch.max_restarts >= 0 && patch.max_restarts <= 65535)) {
+          return fail(ctx, ERRNO.EINVAL, `Cannot enable restart of agent ${id}: max_restarts "${patch.max_restarts}" is not 0–65535 (InvalidPatch)`);
+        }
+        c.flags[slot] |= FLAG.autoRestart;
+        c.maxRestarts[slot] = patch.max_restarts;
+        break;
+      case "DisableAutoRestart":
+        c.flags[slot] &= ~FLAG.autoRestart;
+        break;
+      default:
+        return fail(ctx, ERRNO.EINVAL, `Cannot patch agent ${id}: unknown patch type (InvalidPatch)`);
+    }
+    const e = ctx.ext.of(slot);
+    ctx.ext.cols.policyChanges[e]++;
+    ctx.events.push(EVENT.PolicyChange, id, ctx.clock.nowUs(), 0, 0, 0);
+    return 0;
+  }
+
+  /** "" when allowed, else the reason (SPEC §9: an agent acts on itself only, unless Admin). */
+  #authorize(target: number, patch: PolicyPatch, caller: Caller): string {
+    if (caller.agentId === undefined) return "";
+    const t = this.#ctx.table;
+    const cs = t.slotOfId(caller.agentId);
+    if (cs >= 0 && t.cols.caps[cs] & ADMIN_BIT) return "";
+    if (caller.agentId !== target) {
+      return `Cannot patch agent ${target} as agent ${caller.agentId}: agents may only change their own policy without Admin (InsufficientPermission)`;
+    }
+    if (patch.type === "RemoveCapability" || patch.type === "DisableAutoRestart") return "";
+    return `Cannot apply "${describePatch(patch)}" to agent ${target} as itself: an agent may only drop privileges (InsufficientPermission)`;
+  }
+
+  /** Intern a scope; 0 is "unrestricted". Returns -1 when the table is full. */
+  internScope(scope: Scope): number {
+    const norm: Scope = {};
+    if (scope.path_prefix !== undefined) norm.path_prefix = scope.path_prefix;
+    if (scope.max_file_size !== undefined) norm.max_file_size = scope.max_file_size;
+    if (scope.max_ops_per_sec !== undefined) norm.max_ops_per_sec = scope.max_ops_per_sec;
+    const key = JSON.stringify(norm);
+    const hit = this.#scopeIndex.get(key);
+    if (hit !== undefined) return hit;
+    if (this.#scopes.length >= 0xffffffff) return -1;
+    this.#scopes.push(norm);
+    this.#scopeIndex.set(key, this.#scopes.length - 1);
+    return this.#scopes.length - 1;
+  }
+
+  scopeAt(slot: number): Scope {
+    return { ...this.#scopes[this.#ctx.table.cols.scope[slot]] };
+  }
+
+  /** Record a violation (kept: the last 100 per agent). */
+  recordViolation(id: number, kind: string, detail: string): void {
+    let list = this.#violations.get(id);
+    if (!list) this.#violations.set(id, (list = []));
+    list.push({ ts_us: this.#ctx.clock.nowUs(), kind, detail });
+    if (list.length > MAX_VIOLATIONS) list.splice(0, list.length - MAX_VIOLATIONS);
+  }
+
+  violations(id: number): Violation[] {
+    return [...(this.#violations.get(id) ?? [])];
+  }
+
+  /** Forget an agent's violations (agent removed). */
+  forget(id: number): void {
+    this.#violations.delete(id);
+  }
+
+  policyOf(id: number): AgentPolicy | undefined {
+    const t = this.#ctx.table;
+    const slot = t.slotOfId(id);
+    if (slot < 0) return undefined;
+    const e = this.#ctx.ext.peek(slot);
+    return {
+      agent_id: id,
+      capabilities: capabilityNames(t.cols.caps[slot]),
+      capability_mask: t.cols.caps[slot],
+      scope: this.scopeAt(slot),
+      auto_restart: (t.cols.flags[slot] & FLAG.autoRestart) !== 0,
+      max_restarts: t.cols.maxRestarts[slot],
+      violations: this.#violations.get(id)?.length ?? 0,
+      policy_changes: e < 0 ? 0 : this.#ctx.ext.cols.policyChanges[e],
+    };
+  }
+
+  /** Compliance export: every agent's policy, ascending id. */
+  exportCompliance(): AgentPolicy[] {
+    const t = this.#ctx.table;
+    return t.sortedSlots().map((s) => this.policyOf(t.cols.id[s])!);
+  }
+
+  // ---------------------------------------------------------------- audit
+
+  /** Append an audit entry (in memory, the newest `auditCapacity`; the journal keeps all). */
+  audit(agent: number, action: string, detail: string, code: number, caller: Caller): AuditEntry {
+    const entry: AuditEntry = {
+      seq: ++this.#auditSeq,
+      ts_us: this.#ctx.clock.nowUs(),
+      wall: new Date(this.#ctx.clock.wallMs()).toISOString(),
+      agent,
+      action,
+      detail,
+      result: code >= 0 ? "ok" : errnoName(code),
+      caller: { ...caller },
+    };
+    this.#audit.push(entry);
+    if (this.#audit.length > this.#auditCapacity) this.#audit.splice(0, this.#audit.length - this.#auditCapacity);
+    return entry;
+  }
+
+  auditTrail(agent?: number): AuditEntry[] {
+    return agent === undefined ? [...this.#audit] : this.#audit.filter((e) => e.agent === agent);
+  }
+}
+
