@@ -12,13 +12,13 @@ import type { Random } from "./random.ts";
  */
 export const SYS = {
   spawns: 0,
-  exits: 0,
-  faults: 0,
-  restarts: 0,
-  active: 0,
-  syscalls: 0,
-  complianceEvents: 0,
-  violations: 0,
+  exits: 1,
+  faults: 2,
+  restarts: 3,
+  active: 4,
+  syscalls: 5,
+  complianceEvents: 6,
+  violations: 7,
 } as const;
 const SYS_COUNT = 8;
 

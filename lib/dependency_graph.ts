@@ -25,7 +25,7 @@ export class DependencyGraph {
     const ctx = this.#ctx;
     if (!DEP_TYPES.includes(type)) return fail(ctx, ERRNO.EINVAL, `Cannot add dependency ${a} -> ${b}: type "${type}" is not Required, Optional or Peer`);
     if (a === b) return fail(ctx, ERRNO.EINVAL, `Cannot add dependency ${a} -> ${b}: an agent cannot depend on itself`);
-    if (this.#reaches(b, a)) return fail(ctx, ERRNO.EINVAL, `Cannot add dependency ${a} -> ${b}: it would make a cycle (${b} already depends on ${a})`);
+    if (this.wouldCycle(a, b)) return fail(ctx, ERRNO.EINVAL, `Cannot add dependency ${a} -> ${b}: it would make a cycle (${b} already depends on ${a})`);
     let out = this.#deps.get(a);
     if (!out) this.#deps.set(a, (out = new Map()));
     out.set(b, type);
@@ -51,18 +51,28 @@ export class DependencyGraph {
     for (const a of [...(this.#rdeps.get(id) ?? [])]) this.remove(a, id);
   }
 
-  /** Does `from` reach `to` following depends-on edges? */
-  #reaches(from: number, to: number): boolean {
-    const seen = new Set<number>([from]);
-    const stack = [from];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n === to) return true;
-      for (const m of this.#deps.get(n)?.keys() ?? []) {
-        if (!seen.has(m)) {
-          seen.add(m);
-          stack.push(m);
-        }
+  /**
+   * Would the edge "a depends on b" close a cycle, i.e. does b already reach a? Searched from
+   * both ends at once (b forward along depends-on, a backward along depended-on-by), one node
+   * per side in turn, so the cost is bounded by the smaller side: adding to the end of a long
+   * chain stays O(1) instead of walking the chain.
+   */
+  wouldCycle(a: number, b: number): boolean {
+    if (a === b) return true;
+    const fwdSeen = new Set<number>([b]);
+    const bwdSeen = new Set<number>([a]);
+    const fwd = [b];
+    const bwd = [a];
+    while (fwd.length > 0 && bwd.length > 0) {
+      const f = fwd.pop()!;
+      for (const m of this.#deps.get(f)?.keys() ?? []) {
+        if (bwdSeen.has(m)) return true;
+        if (!fwdSeen.has(m)) (fwdSeen.add(m), fwd.push(m));
+      }
+      const g = bwd.pop()!;
+      for (const m of this.#rdeps.get(g) ?? []) {
+        if (fwdSeen.has(m)) return true;
+        if (!bwdSeen.has(m)) (bwdSeen.add(m), bwd.push(m));
       }
     }
     return false;

@@ -99,11 +99,11 @@ export class ResourceMonitor {
     this.lastDurationUs = dur;
   }
 
-  /** `recordSampleAt` by AgentId; false when the agent is unknown. */
-  recordSample(id: number, cpuTotalUs: number, memBytes: number, syscallTotal: number, nowUs: number): boolean {
+  /** `recordSampleAt` by AgentId, at the clock's now; false when the agent is unknown. */
+  recordSample(id: number, cpuTotalUs: number, memBytes: number, syscallTotal: number): boolean {
     const slot = this.#ctx.table.slotOfId(id);
     if (slot < 0) return false;
-    this.recordSampleAt(slot, cpuTotalUs, memBytes, syscallTotal, nowUs);
+    this.recordSampleAt(slot, cpuTotalUs, memBytes, syscallTotal, this.#ctx.clock.nowUs());
     return true;
   }
 

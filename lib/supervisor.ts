@@ -188,19 +188,6 @@ export class AgentSupervisor {
     return this.startAt(slot, pid, false);
   }
 
-  /** Would "id depends on dep" close a cycle? (`dep` already reaches `id`.) */
-  #depWouldCycle(id: number, dep: number): boolean {
-    if (dep === id) return true;
-    const seen = new Set<number>();
-    const stack = [dep];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n === id) return true;
-      for (const m of this.deps.dependsOn(n)) if (!seen.has(m.id)) (seen.add(m.id), stack.push(m.id));
-    }
-    return false;
-  }
-
   #allocateId(): number {
     const t = this.ctx.table;
     for (let tries = 0; tries < 0xffffffff; tries++) {
@@ -216,7 +203,7 @@ export class AgentSupervisor {
     const ctx = this.ctx;
     for (const d of spec.depends_on ?? []) {
       const dep = typeof d === "number" ? d : d.id;
-      if (this.#depWouldCycle(id, dep)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: dependency on ${dep} would make a cycle`);
+      if (this.deps.wouldCycle(id, dep)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: dependency on ${dep} would make a cycle`);
     }
     const mask = spec.capabilities ? capabilityMask(spec.capabilities) : 0;
     if (mask < 0) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": unknown capability in [${spec.capabilities!.join(", ")}]`);
