@@ -1,9 +1,10 @@
 import { createColumnSet } from "./_columns.ts";
 
 /**
- * Per-agent data that most agents never need: the ring of the last 10 faults, compliance and
- * policy counters, the current restart delay, resource-history and violation handles. It is
- * allocated on first use (first fault, patch, compliance decision, sample…) and reached
+ * Per-agent data that a freshly registered agent does not need yet: the ring of the last 10
+ * faults, compliance and policy counters, the last exit, the current restart delay, the
+ * resource-history handle. It is
+ * allocated on first use (first exit, fault, patch, compliance decision, sample…) and reached
  * through the agent table's `ext` column, which keeps a plain registered agent under the
  * 128-byte budget while an agent that does things pays ~300 bytes more.
  */
@@ -20,6 +21,8 @@ export const EXT_COLUMNS = {
   faultHead: ["u8", 1], // next write position in the fault ring
   faultLen: ["u8", 1],
   resSlot: ["i32", 1], // resource-history slot + 1; 0 = none
+  lastExitUs: ["f64", 1], // -1 before the first exit
+  lastExitCode: ["i32", 1],
   fKind: ["u8", RECENT_FAULTS],
   fA: ["f64", RECENT_FAULTS],
   fB: ["f64", RECENT_FAULTS],
@@ -77,6 +80,8 @@ export function createAgentExt(extColumn: Int32Array, maxSlots = 1 << 22): Agent
       c.faultHead[e] = 0;
       c.faultLen[e] = 0;
       c.resSlot[e] = 0;
+      c.lastExitUs[e] = -1;
+      c.lastExitCode[e] = 0;
       extColumn[agentSlot] = e + 1;
       count++;
       set.step(high);

@@ -11,7 +11,7 @@ import { ERRNO } from "./errno.ts";
  */
 export const AGENT_COLUMNS = {
   id: ["u32", 1],
-  gen: ["u16", 1], // bumped when the slot is freed, so stale handles are refused
+  gen: ["u8", 1], // bumped when the slot is freed, so stale handles are refused
   state: ["u8", 1], // STATE code
   flags: ["u8", 1], // FLAG bits
   risk: ["u8", 1], // RISK code
@@ -21,15 +21,13 @@ export const AGENT_COLUMNS = {
   maxRestarts: ["u16", 1],
   pid: ["i32", 1], // 0 when no process; next free slot + 1 while the slot is free
   spawnedAtUs: ["f64", 1],
-  lastExitUs: ["f64", 1], // -1 before the first exit
   lastActivityUs: ["f64", 1],
-  lastExitCode: ["i32", 1],
   spawnCount: ["u32", 1],
   cpuUs: ["f64", 1],
   memBytes: ["f64", 1],
   syscallCount: ["f64", 1],
   caps: ["u32", 1], // capability bitmask
-  scope: ["u32", 1], // index into the scope table; 0 = unrestricted
+  scope: ["u16", 1], // index into the scope table; 0 = unrestricted
   complianceEvents: ["u32", 1],
   nameOff: ["u32", 1], // offset in the name arena
   ext: ["i32", 1], // extension slot + 1; 0 = none yet
@@ -47,7 +45,7 @@ export const FLAG = {
 
 export const HANDLE_SLOT_BITS = 22;
 const SLOT_MASK = (1 << HANDLE_SLOT_BITS) - 1;
-const GEN_MASK = (1 << (32 - HANDLE_SLOT_BITS)) - 1;
+const GEN_MASK = 0xff;
 export const MAX_AGENTS = 1 << HANDLE_SLOT_BITS;
 
 export interface AgentTableOptions {
@@ -73,7 +71,7 @@ export interface AgentTable {
   setPid(slot: number, pid: number): number;
   name(slot: number): string;
   setName(slot: number, name: string): boolean;
-  /** Handle = generation << 22 | slot; survives nothing but this slot's current tenant. */
+  /** Handle = generation (8 bits) << 22 | slot; names only this slot's current tenant. */
   handle(slot: number): number;
   /** Slot for a handle, or -1 when the agent it named is gone. */
   slotOfHandle(handle: number): number;
@@ -97,8 +95,8 @@ export function createAgentTable(options: AgentTableOptions = {}): AgentTable {
     maxCapacity: maxAgents,
   });
   const c = set.cols;
-  const ids: SlotIndex = createSlotIndex(c.id, set.capacity * 2);
-  const pids: SlotIndex = createSlotIndex(c.pid, set.capacity * 2);
+  const ids: SlotIndex = createSlotIndex(c.id, 16);
+  const pids: SlotIndex = createSlotIndex(c.pid, 16);
   const names: NameArena = createNameArena();
   let count = 0;
   let highWater = 0;
@@ -158,9 +156,7 @@ export function createAgentTable(options: AgentTableOptions = {}): AgentTable {
       c.maxRestarts[slot] = 0;
       c.pid[slot] = 0;
       c.spawnedAtUs[slot] = 0;
-      c.lastExitUs[slot] = -1;
       c.lastActivityUs[slot] = 0;
-      c.lastExitCode[slot] = 0;
       c.spawnCount[slot] = 0;
       c.cpuUs[slot] = 0;
       c.memBytes[slot] = 0;

@@ -94,6 +94,7 @@ export class DependencyGraph {
    * start order).
    */
   cascade(id: number): number[] {
+    if (!this.#rdeps.has(id)) return []; // the common case, on every exit: nothing depends on id
     // Collect the Required-dependents closure.
     const closure = new Set<number>();
     const stack = [id];

@@ -175,6 +175,12 @@ export class FaultDetector {
     return t > 0 && nowUs - c.lastActivityUs[slot] > t;
   }
 
+  /** `checkSampleAt` by AgentId (0 for an unknown agent). */
+  checkSample(id: number, cpuUsInWindow: number, memBytes: number, syscallRate: number, nowUs: number): number {
+    const slot = this.#ctx.table.slotOfId(id);
+    return slot < 0 ? 0 : this.checkSampleAt(slot, cpuUsInWindow, memBytes, syscallRate, nowUs);
+  }
+
   /**
    * All four checks for one window of one slot; returns BREACH bits (0 = clean). The hot path
    * of sampling: no allocation, one profile read per limit.

@@ -33,6 +33,8 @@ export function createNameArena(initialBytes = 1 << 16, maxBytes = 1 << 30): Nam
   let garbage = 0;
 
   function reserve(n: number): void {
+    // Fault in the page 4 KiB ahead now, so no single add pays for a fresh page (see _columns).
+    if (used + 4096 < bytes.length) bytes[used + 4096] = bytes[used + 4096];
     if (used + n <= buf.byteLength) return;
     let size = buf.byteLength;
     while (used + n > size) size *= 2;

@@ -152,7 +152,7 @@ export class PolicyController {
     const key = JSON.stringify(norm);
     const hit = this.#scopeIndex.get(key);
     if (hit !== undefined) return hit;
-    if (this.#scopes.length >= 0xffffffff) return -1;
+    if (this.#scopes.length > 0xffff) return -1;
     this.#scopes.push(norm);
     this.#scopeIndex.set(key, this.#scopes.length - 1);
     return this.#scopes.length - 1;

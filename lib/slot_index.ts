@@ -1,5 +1,11 @@
 /**
- * A hash index from a u32 key to a table slot, on typed arrays, with incremental rehashing.
+ * An index from a u32 key to a table slot, on typed arrays.
+ *
+ * Keys below `directLimit` (2^22 by default: every Linux pid, and the ids the supervisor
+ * allocates from 1000 up) live in a direct-address table: one array read, one cache miss, 4
+ * bytes per key. The table is a resizable buffer that doubles in place to cover the largest
+ * key seen, so it costs memory only up to that key. Larger keys (ids chosen by a spec) go to a
+ * hash with incremental rehashing:
  *
  * Buckets hold `slot + 1` (0 = empty) and no keys: the key of a bucket is read from the
  * table's own key column (`keys[slot]`), which halves the index's memory. Linear probing with
@@ -32,8 +38,11 @@ export interface SlotIndex {
  * const ids = new Uint32Array(8); ids[2] = 1000;
  * const index = createSlotIndex(ids); index.set(1000, 2); index.get(1000); // 2
  */
-export function createSlotIndex(keys: Uint32Array | Int32Array, initialBuckets = 1024): SlotIndex {
+export function createSlotIndex(keys: Uint32Array | Int32Array, initialBuckets = 1024, directLimit = 1 << 22): SlotIndex {
+  const directBuf = new ArrayBuffer(0, { maxByteLength: directLimit * 4 });
+  const direct = new Int32Array(directBuf); // slot + 1 per key; 0 = absent
   let bits = Math.max(4, Math.ceil(Math.log2(initialBuckets)));
+  // The hash starts small: with the direct table in front, it only holds unusual keys.
   let cur = new Int32Array(1 << bits);
   let curShift = 32 - bits;
   let old: Int32Array | null = null;
@@ -89,8 +98,15 @@ export function createSlotIndex(keys: Uint32Array | Int32Array, initialBuckets =
     if (cursor === old.length) old = null;
   }
 
+  function growDirect(key: number): void {
+    let n = Math.max(1024, direct.length);
+    while (n <= key) n *= 2;
+    directBuf.resize(Math.min(n, directLimit) * 4);
+  }
+
   return {
     get(key: number): number {
+      if (key < directLimit) return key < direct.length && key >= 0 ? direct[key] - 1 : -1;
       let i = probe(cur, curShift, key);
       if (i >= 0) return cur[i] - 1;
       if (old !== null) {
@@ -100,6 +116,15 @@ export function createSlotIndex(keys: Uint32Array | Int32Array, initialBuckets =
       return -1;
     },
     set(key: number, slot: number): void {
+      if (key < directLimit) {
+        if (key >= direct.length) growDirect(key);
+        direct[key] = slot + 1;
+        // Fault in the page 1024 keys ahead (read-write of the same value: safe if it is live).
+        const ahead = key + 1024;
+        if (ahead < direct.length) direct[ahead] = direct[ahead];
+        size++;
+        return;
+      }
       migrate();
       if (old === null && (size + 1) * 4 > cur.length * 3) {
         old = cur;
@@ -114,6 +139,12 @@ export function createSlotIndex(keys: Uint32Array | Int32Array, initialBuckets =
       size++;
     },
     delete(key: number): boolean {
+      if (key < directLimit) {
+        if (key < 0 || key >= direct.length || direct[key] === 0) return false;
+        direct[key] = 0;
+        size--;
+        return true;
+      }
       migrate();
       let found = false;
       const i = probe(cur, curShift, key);
@@ -135,7 +166,7 @@ export function createSlotIndex(keys: Uint32Array | Int32Array, initialBuckets =
       return size;
     },
     byteLength(): number {
-      return cur.byteLength + (old === null ? 0 : old.byteLength);
+      return directBuf.byteLength + cur.byteLength + (old === null ? 0 : old.byteLength);
     },
   };
 }

@@ -64,6 +64,9 @@ export interface AgentInfo {
 
 type Transition = (s: AgentSupervisor, slot: number, arg: number) => number;
 
+/** Shared default, so the spawn hot path allocates nothing for absent options. */
+const NO_OPTIONS: SpawnOptions = Object.freeze({});
+
 /**
  * AgentSupervisor: the core of agentsys. It owns the agent table and composes the other ASM
  * components (exposed as fields) over one shared context. Every lifecycle change goes through
@@ -131,12 +134,12 @@ export class AgentSupervisor {
   }
 
   /** Internal: set a slot's state, with a StateChange event when it changes. */
-  setState(slot: number, state: number): void {
+  setState(slot: number, state: number, now = this.ctx.clock.nowUs()): void {
     const c = this.ctx.table.cols;
     const old = c.state[slot];
     if (old === state) return;
     c.state[slot] = state;
-    this.ctx.events.push(EVENT.StateChange, c.id[slot], this.ctx.clock.nowUs(), state, old, 0);
+    this.ctx.events.push(EVENT.StateChange, c.id[slot], now, state, old, 0);
     if (this.#listeners.length > 0) this.emit(LIFE.stateChanged, c.id[slot], state);
   }
 
@@ -153,7 +156,7 @@ export class AgentSupervisor {
    * fresh start under the new spec with counters kept. Returns the AgentId, or EINVAL, EPERM
    * (Admin), EEXIST (id or pid taken), EBUSY (agent has a process), ENOSPC.
    */
-  onAgentSpawn(pid: number, spec: AgentSpec, options: SpawnOptions = {}): number {
+  onAgentSpawn(pid: number, spec: AgentSpec, options: SpawnOptions = NO_OPTIONS): number {
     const ctx = this.ctx;
     const t = ctx.table;
     if (!(Number.isInteger(pid) && pid > 0 && pid <= 0x7fffffff)) return fail(ctx, ERRNO.EINVAL, `Cannot register agent: pid "${pid}" is not a positive integer`);
@@ -201,9 +204,11 @@ export class AgentSupervisor {
   /** Validate what can be checked before anything is written; returns the capability mask. */
   #checkSpec(id: number, spec: AgentSpec, options: SpawnOptions): number {
     const ctx = this.ctx;
-    for (const d of spec.depends_on ?? []) {
-      const dep = typeof d === "number" ? d : d.id;
-      if (this.deps.wouldCycle(id, dep)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: dependency on ${dep} would make a cycle`);
+    if (spec.depends_on !== undefined) {
+      for (const d of spec.depends_on) {
+        const dep = typeof d === "number" ? d : d.id;
+        if (this.deps.wouldCycle(id, dep)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: dependency on ${dep} would make a cycle`);
+      }
     }
     const mask = spec.capabilities ? capabilityMask(spec.capabilities) : 0;
     if (mask < 0) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": unknown capability in [${spec.capabilities!.join(", ")}]`);
@@ -236,7 +241,9 @@ export class AgentSupervisor {
     if (mask < 0) return mask;
     if (!fresh && !t.setName(slot, spec.name)) return fail(this.ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: name is longer than 255 bytes`);
     c.caps[slot] = mask;
-    c.scope[slot] = spec.scope ? this.policy.internScope(spec.scope) : 0;
+    const scope = spec.scope ? this.policy.internScope(spec.scope) : 0;
+    if (scope < 0) return fail(this.ctx, ERRNO.ENOSPC, `Cannot spawn agent ${id}: too many distinct scopes`);
+    c.scope[slot] = scope;
     c.flags[slot] = (c.flags[slot] & FLAG.used) | (spec.auto_restart ? FLAG.autoRestart : 0);
     c.maxRestarts[slot] = spec.max_restarts ?? DEFAULT_MAX_RESTARTS;
     c.risk[slot] = spec.risk_level ? RISK_NAMES.indexOf(spec.risk_level) : 1;
@@ -285,7 +292,7 @@ export class AgentSupervisor {
       ctx.events.push(EVENT.Restart, id, now, c.restartCount[slot], 0, 0);
     }
     this.compliance.countSpawnAt(slot);
-    this.setState(slot, notify ? STATE.starting : STATE.running);
+    this.setState(slot, notify ? STATE.starting : STATE.running, now);
     if (this.#listeners.length > 0) this.emit(LIFE.spawned, id, pid);
     return id;
   }
@@ -311,12 +318,14 @@ export class AgentSupervisor {
     const now = ctx.clock.nowUs();
     const flags = c.flags[slot];
     t.setPid(slot, 0);
-    c.lastExitUs[slot] = now;
-    c.lastExitCode[slot] = status >= 0 ? status : 128 - status;
+    const e = ctx.ext.of(slot);
+    const code = status >= 0 ? status : 128 - status;
+    ctx.ext.cols.lastExitUs[e] = now;
+    ctx.ext.cols.lastExitCode[e] = code;
     c.flags[slot] &= ~(FLAG.ready | FLAG.restartRequested | FLAG.stopRequested | FLAG.faultRestart);
     ctx.sys[SYS.exits]++;
     ctx.sys[SYS.active]--;
-    ctx.events.push(EVENT.Exit, id, now, c.lastExitCode[slot], status < 0 ? -status : 0, 0);
+    ctx.events.push(EVENT.Exit, id, now, code, status < 0 ? -status : 0, 0);
     const expected = (flags & (FLAG.stopRequested | FLAG.restartRequested | FLAG.faultRestart)) !== 0;
     // A signal we did not cause is a crash; SIGTERM/SIGKILL after our stop request is not.
     if (status < 0 && !expected) this.telemetry.recordFaultAt(slot, FAULT.Crashed, -status, 0, "");
@@ -574,7 +583,7 @@ export class AgentSupervisor {
       spawn_count: c.spawnCount[slot],
       exit_count: this.telemetry.exitCountAt(slot),
       fault_count: this.telemetry.faultCountAt(slot),
-      last_exit_code: c.lastExitUs[slot] >= 0 ? c.lastExitCode[slot] : null,
+      last_exit_code: this.telemetry.lastExitCodeAt(slot),
       risk_level: RISK_NAMES[c.risk[slot]],
       backoff_ms: this.backoffMs(c.id[slot]),
       handle: t.handle(slot),

@@ -123,9 +123,16 @@ export class TelemetryAggregator {
     return c.spawnCount[slot] - (c.spawnCount[slot] > 0 && hasProcess(c.state[slot]) ? 1 : 0);
   }
 
+  /** Exit code of the last exit (128+signal for a signal), or null before the first exit. */
+  lastExitCodeAt(slot: number): number | null {
+    const e = this.#ctx.ext.peek(slot);
+    return e >= 0 && this.#ctx.ext.cols.lastExitUs[e] >= 0 ? this.#ctx.ext.cols.lastExitCode[e] : null;
+  }
+
   metricsAt(slot: number): AgentMetrics {
     const c = this.#ctx.table.cols;
-    const exited = c.lastExitUs[slot] >= 0;
+    const e = this.#ctx.ext.peek(slot);
+    const exited = e >= 0 && this.#ctx.ext.cols.lastExitUs[e] >= 0;
     return {
       agent_id: c.id[slot],
       spawn_count: c.spawnCount[slot],
@@ -135,8 +142,8 @@ export class TelemetryAggregator {
       memory_bytes: c.memBytes[slot],
       syscall_count: c.syscallCount[slot],
       last_spawn: c.spawnedAtUs[slot],
-      last_exit: exited ? c.lastExitUs[slot] : null,
-      last_exit_code: exited ? c.lastExitCode[slot] : null,
+      last_exit: exited ? this.#ctx.ext.cols.lastExitUs[e] : null,
+      last_exit_code: exited ? this.#ctx.ext.cols.lastExitCode[e] : null,
       recent_faults: this.recentFaultsAt(slot).map((f) => faultJson(f.kind, f.a, f.b, f.text)),
     };
   }

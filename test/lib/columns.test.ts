@@ -1,22 +1,22 @@
 import t from "tap";
 import { createColumnSet } from "../../lib/_columns.ts";
 
-t.test("createColumnSet() grows one column per step and keeps references valid", async (t) => {
-  const set = createColumnSet({ a: ["u32", 1], b: ["f64", 1], ring: ["u8", 10] }, { initialCapacity: 8, maxCapacity: 1024 });
+t.test("createColumnSet() grows one column per step near full and keeps references valid", async (t) => {
+  const set = createColumnSet({ a: ["u32", 1], b: ["f64", 1], ring: ["u8", 10] }, { initialCapacity: 16, maxCapacity: 1024 });
   const a = set.cols.a;
-  t.equal(set.capacity, 8);
-  for (let i = 0; i < 4; i++) set.step(i);
-  t.equal(set.capacity, 8, "below half full: no growth yet");
-  set.step(4); // starts growing: column a
-  t.equal(set.capacity, 8, "capacity moves only when every column has grown");
-  set.step(5); // b
-  set.step(6); // ring
   t.equal(set.capacity, 16);
+  for (let i = 0; i < 10; i++) set.step(i);
+  t.equal(set.capacity, 16, "more than two steps per column left: no growth yet");
+  set.step(10); // 10 + 2·3 ≥ 16: starts growing, column a
+  t.equal(set.capacity, 16, "capacity moves only when every column has grown");
+  t.equal(a.length, 32, "column a already grown");
+  set.step(11); // b
+  set.step(12); // ring
+  t.equal(set.capacity, 32);
   t.equal(set.cols.a, a, "the same typed array object");
-  t.equal(a.length, 16, "length-tracking view follows the buffer");
-  t.equal(set.cols.ring.length, 160, "stride 10");
-  a[15] = 7;
-  t.equal(set.cols.a[15], 7);
+  t.equal(set.cols.ring.length, 320, "stride 10");
+  a[31] = 7;
+  t.equal(set.cols.a[31], 7);
 });
 
 t.test("createColumnSet() ensure() grows at once and refuses past the maximum", async (t) => {
