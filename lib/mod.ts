@@ -33,3 +33,5 @@ export { renderStatus } from "./status_render.ts";
 export { renderTelemetry } from "./telemetry_render.ts";
 export { SYS } from "./_context.ts";
 export { NAME_MAX_BYTES } from "./name_arena.ts";
+export * from "./sis_shell_render.ts";
+export type { AgentHost } from "./host_api.ts";

@@ -191,6 +191,20 @@ export class AgentSupervisor {
     return this.startAt(slot, pid, false);
   }
 
+  /**
+   * A free AgentId (not reserved, not taken) without registering it, for hosts that must put
+   * the id in a process's environment before the process exists. Single-threaded: valid until
+   * the next spawn.
+   */
+  peekFreeId(): number {
+    const t = this.ctx.table;
+    for (let id = this.#nextId, tries = 0; tries < 0xffffffff; tries++) {
+      if (!RESERVED_IDS.has(id) && t.slotOfId(id) < 0) return id;
+      id = id >= 0xfffffffe ? FIRST_DYNAMIC_ID : id + 1;
+    }
+    return -1;
+  }
+
   #allocateId(): number {
     const t = this.ctx.table;
     for (let tries = 0; tries < 0xffffffff; tries++) {

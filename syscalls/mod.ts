@@ -1,0 +1,14 @@
+/**
+ * The command language: one command table (`commands.ts`), its TypeBox schemas, the text
+ * codec (ctl files) and the binary record codec (syscall file). Imports only `../lib/mod.ts`;
+ * no `node:` modules (the Node file client is `client_node.ts`, outside this door).
+ */
+export * from "./command_schemas.ts";
+export * from "./commands.ts";
+export * from "./patch_decode.ts";
+export * from "./text_decode.ts";
+export * from "./text_dispatch.ts";
+export * from "./record_layout.ts";
+export * from "./record_codec.ts";
+export * from "./record_dispatch.ts";
+export * from "./client.ts";

@@ -1,0 +1,53 @@
+import { CAPABILITY_NAMES, type CapabilityName, type PolicyPatch, type Scope } from "../lib/mod.ts";
+
+/** A decoded value or the reason it could not be decoded. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * The `policy` file's patch syntax (SPEC §5): `+FsBasic`, `-Capture`, `restart 5`,
+ * `norestart`, `scope path=/x max_file_size=N max_ops_per_sec=N` (`scope` alone clears it).
+ *
+ * @example
+ * decodePatch("+FsBasic"); // { ok: true, value: { type: "AddCapability", capability: "FsBasic" } }
+ */
+export function decodePatch(text: string): Decoded<PolicyPatch> {
+  const t = text.trim().split(/\s+/).filter(Boolean);
+  if (t.length === 0) return { ok: false, reason: "empty patch: expected +Cap, -Cap, restart N, norestart or scope k=v…" };
+  const head = t[0];
+  if ((head[0] === "+" || head[0] === "-") && t.length === 1) {
+    const cap = head.slice(1);
+    if (!(CAPABILITY_NAMES as readonly string[]).includes(cap)) {
+      return { ok: false, reason: `unknown capability "${cap}": expected one of ${CAPABILITY_NAMES.join(", ")}` };
+    }
+    const capability = cap as CapabilityName;
+    return { ok: true, value: head[0] === "+" ? { type: "AddCapability", capability } : { type: "RemoveCapability", capability } };
+  }
+  if (head === "restart") {
+    if (t.length !== 2 || !/^\d{1,5}$/.test(t[1]) || Number(t[1]) > 65535) {
+      return { ok: false, reason: `"restart" takes one max_restarts number 0-65535, got "${t.slice(1).join(" ")}"` };
+    }
+    return { ok: true, value: { type: "EnableAutoRestart", max_restarts: Number(t[1]) } };
+  }
+  if (head === "norestart") {
+    if (t.length !== 1) return { ok: false, reason: `"norestart" takes no arguments, got "${t.slice(1).join(" ")}"` };
+    return { ok: true, value: { type: "DisableAutoRestart" } };
+  }
+  if (head === "scope") {
+    const scope: Scope = {};
+    for (const kv of t.slice(1)) {
+      const eq = kv.indexOf("=");
+      const k = kv.slice(0, eq);
+      const v = kv.slice(eq + 1);
+      if (eq <= 0) return { ok: false, reason: `scope token "${kv}": expected key=value` };
+      if (k === "path" || k === "path_prefix") {
+        if (!v.startsWith("/")) return { ok: false, reason: `scope path "${v}": expected an absolute path` };
+        scope.path_prefix = v;
+      } else if (k === "max_file_size" || k === "max_ops_per_sec") {
+        if (!/^\d{1,15}$/.test(v)) return { ok: false, reason: `scope ${k} "${v}": expected a non-negative integer` };
+        scope[k] = Number(v);
+      } else return { ok: false, reason: `scope key "${k}": expected path, max_file_size or max_ops_per_sec` };
+    }
+    return { ok: true, value: { type: "UpdateScope", scope } };
+  }
+  return { ok: false, reason: `patch "${text.trim()}": expected +Cap, -Cap, restart N, norestart or scope k=v…` };
+}

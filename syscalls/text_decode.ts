@@ -1,0 +1,207 @@
+import { FAULT_NAMES, LIMIT_FIELDS, LIMIT_PRESETS } from "../lib/mod.ts";
+import { AGENT_VERBS } from "./command_schemas.ts";
+import { decodePatch, type Decoded } from "./patch_decode.ts";
+
+/**
+ * One text command line (SPEC §7) → a command object, not yet schema-checked (`checkCommand`
+ * does that). Syntax errors say which token and what was expected. Verbs mirror the SIS
+ * shell; the full grammar is in docs/commands.md.
+ *
+ * @example
+ * decodeTextCommand("policy-update 100 +FsBasic");
+ * // { ok: true, value: { op: "policy-update", agent: 100, patch: { type: "AddCapability", capability: "FsBasic" } } }
+ */
+export function decodeTextCommand(line: string): Decoded<unknown> {
+  const text = line.trim();
+  if (text === "") return { ok: false, reason: "empty command" };
+  const sp = text.indexOf(" ");
+  const verb = sp < 0 ? text : text.slice(0, sp);
+  const rest = sp < 0 ? "" : text.slice(sp + 1).trim();
+  const toks = rest === "" ? [] : rest.split(/\s+/);
+  switch (verb) {
+    case "spawn":
+      return decodeSpawn(rest, toks);
+    case "policy-update": {
+      const id = agentId(toks, 0);
+      if (!id.ok) return id;
+      const patch = decodePatch(toks.slice(1).join(" "));
+      return patch.ok ? { ok: true, value: { op: "policy-update", agent: id.value, patch: patch.value } } : patch;
+    }
+    case "limits":
+      return decodeLimits(toks);
+    case "recovery":
+      return decodeRecovery(toks);
+    case "dep": {
+      const a = agentId(toks, 0);
+      if (!a.ok) return a;
+      const b = agentId(toks, 1);
+      if (!b.ok) return b;
+      if (toks.length > 3) return { ok: false, reason: `token 4 "${toks[3]}": expected end of line` };
+      return { ok: true, value: { op: "dep", agent: a.value, on: b.value, type: toks[2] ?? "Required" } };
+    }
+    case "fault":
+      return decodeFault(toks, rest);
+    case "compliance":
+      return decodeCompliance(toks, rest);
+    case "profile-reset": {
+      if (toks.length === 0) return { ok: true, value: { op: "profile-reset" } };
+      const id = agentId(toks, 0);
+      if (!id.ok) return id;
+      return toks.length > 1 ? { ok: false, reason: `token 2 "${toks[1]}": expected end of line` } : { ok: true, value: { op: "profile-reset", agent: id.value } };
+    }
+    case "profile": {
+      const id = agentId(toks, 0);
+      if (!id.ok) return id;
+      if (toks.length !== 4) return { ok: false, reason: "expected: profile <id> <operation> <duration_us> <ok|fail>" };
+      const d = Number(toks[2]);
+      if (!/^\d+(\.\d+)?$/.test(toks[2])) return { ok: false, reason: `token 3 "${toks[2]}": expected a duration in µs` };
+      if (toks[3] !== "ok" && toks[3] !== "fail") return { ok: false, reason: `token 4 "${toks[3]}": expected ok or fail` };
+      return { ok: true, value: { op: "profile", agent: id.value, operation: toks[1], duration_us: d, success: toks[3] === "ok" } };
+    }
+    case "risk": {
+      const id = agentId(toks, 0);
+      if (!id.ok) return id;
+      if (toks.length !== 2) return { ok: false, reason: "expected: risk <id> <Minimal|Limited|High|Unacceptable>" };
+      return { ok: true, value: { op: "risk", agent: id.value, level: toks[1] } };
+    }
+    default: {
+      if ((AGENT_VERBS as readonly string[]).includes(verb)) {
+        const id = agentId(toks, 0);
+        if (!id.ok) return id;
+        if (toks.length > 1) return { ok: false, reason: `token 2 "${toks[1]}": expected end of line after "${verb} <id>"` };
+        return { ok: true, value: { op: verb, agent: id.value } };
+      }
+      return { ok: false, reason: `unknown verb "${verb}": expected spawn, kill, stop, restart, reset, policy-update, limits, recovery, dep, heartbeat, fault, compliance, profile-reset, profile, risk, throttle, unthrottle, remove, ready` };
+    }
+  }
+}
+
+function agentId(toks: string[], i: number): Decoded<number> {
+  const t = toks[i];
+  if (t === undefined) return { ok: false, reason: `token ${i + 1}: expected an agent id` };
+  if (!/^\d{1,10}$/.test(t) || Number(t) > 0xffffffff) return { ok: false, reason: `token ${i + 1} "${t}": expected an agent id (0-4294967295)` };
+  return { ok: true, value: Number(t) };
+}
+
+/** `k=v` tokens → object; numbers and booleans typed, the rest strings. */
+function keyValues(toks: string[], first: number): Decoded<Record<string, string | number | boolean>> {
+  const out: Record<string, string | number | boolean> = {};
+  for (let i = first; i < toks.length; i++) {
+    const eq = toks[i].indexOf("=");
+    if (eq <= 0) return { ok: false, reason: `token ${i + 1} "${toks[i]}": expected key=value` };
+    out[toks[i].slice(0, eq)] = typed(toks[i].slice(eq + 1));
+  }
+  return { ok: true, value: out };
+}
+
+function typed(v: string): string | number | boolean {
+  if (v === "true") return true;
+  if (v === "false") return false;
+  if (/^-?\d+(\.\d+)?$/.test(v) && v.length < 17) return Number(v);
+  return v;
+}
+
+function decodeSpawn(rest: string, toks: string[]): Decoded<unknown> {
+  if (rest.startsWith("{")) {
+    try {
+      const spec = JSON.parse(rest);
+      return { ok: true, value: { op: "spawn", spec } };
+    } catch (e) {
+      return { ok: false, reason: `spawn JSON: ${(e as Error).message}` };
+    }
+  }
+  const dash = toks.indexOf("--");
+  const head = dash < 0 ? toks : toks.slice(0, dash);
+  const id = agentId(head, 0);
+  if (!id.ok) return id;
+  if (head.length < 3) return { ok: false, reason: "expected: spawn <id> <name> <caps|none> [key=value…] [-- <command> <args…>]" };
+  const caps = head[2] === "none" ? [] : head[2].split(",").filter(Boolean);
+  const spec: Record<string, unknown> = { name: head[1], capabilities: caps };
+  if (id.value !== 0) spec.agent_id = id.value;
+  const kv = keyValues(head, 3);
+  if (!kv.ok) return kv;
+  let pid: number | undefined;
+  for (const [k, v] of Object.entries(kv.value)) {
+    if (k === "pid") pid = v as number;
+    else if (k === "risk") spec.risk_level = v;
+    else spec[k] = v;
+  }
+  if (dash >= 0) {
+    if (dash + 1 >= toks.length) return { ok: false, reason: `token ${dash + 2}: expected a command after "--"` };
+    spec.command = toks[dash + 1];
+    spec.args = toks.slice(dash + 2);
+  }
+  return { ok: true, value: pid === undefined ? { op: "spawn", spec } : { op: "spawn", spec, pid } };
+}
+
+function decodeLimits(toks: string[]): Decoded<unknown> {
+  const id = agentId(toks, 0);
+  if (!id.ok) return id;
+  if (toks.length === 2 && (toks[1] === "conservative" || toks[1] === "unlimited")) {
+    return { ok: true, value: { op: "limits", agent: id.value, limits: { ...LIMIT_PRESETS[toks[1]] } } };
+  }
+  if (toks.length < 2) return { ok: false, reason: `expected: limits <id> <conservative|unlimited|${LIMIT_FIELDS.join("=N|")}=N…>` };
+  const kv = keyValues(toks, 1);
+  if (!kv.ok) return kv;
+  return { ok: true, value: { op: "limits", agent: id.value, limits: kv.value } };
+}
+
+function decodeRecovery(toks: string[]): Decoded<unknown> {
+  const id = agentId(toks, 0);
+  if (!id.ok) return id;
+  if (toks.length < 2) return { ok: false, reason: "expected: recovery <id> <default|permissive|strict> and/or <Fault>=<Action>… base_ms= cap_ms= reset_after_ms=" };
+  let first = 1;
+  let preset: string | undefined;
+  if (!toks[1].includes("=")) {
+    preset = toks[1];
+    first = 2;
+  }
+  const kv = keyValues(toks, first);
+  if (!kv.ok) return kv;
+  const actions: Record<string, unknown> = {};
+  const backoff: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(kv.value)) {
+    if ((FAULT_NAMES as readonly string[]).includes(k)) actions[k] = v;
+    else if (k === "base_ms" || k === "cap_ms" || k === "reset_after_ms") backoff[k] = v;
+    else return { ok: false, reason: `recovery key "${k}": expected a fault (${FAULT_NAMES.join(", ")}) or base_ms, cap_ms, reset_after_ms` };
+  }
+  const value: Record<string, unknown> = { op: "recovery", agent: id.value, actions, backoff };
+  if (preset !== undefined) value.preset = preset;
+  return { ok: true, value };
+}
+
+/** Fields that take the rest of the line (free text with spaces). */
+const REST_FIELDS = new Set(["reason", "attempted", "decision_type", "data_category", "access_type", "violation_type", "reviewer_id", "action"]);
+
+function decodeTagged(toks: string[], rest: string, what: string): Decoded<Record<string, unknown>> {
+  if (toks.length < 2) return { ok: false, reason: `expected: ${what} <id> <Type> [key=value…]` };
+  const obj: Record<string, unknown> = { type: toks[1] };
+  for (let i = 2; i < toks.length; i++) {
+    const eq = toks[i].indexOf("=");
+    if (eq <= 0) return { ok: false, reason: `token ${i + 1} "${toks[i]}": expected key=value` };
+    const k = toks[i].slice(0, eq);
+    if (k === "reason") {
+      // reason= takes the rest of the line, spaces included
+      const at = rest.indexOf("reason=");
+      obj.reason = rest.slice(at + 7);
+      break;
+    }
+    const raw = toks[i].slice(eq + 1);
+    obj[k] = REST_FIELDS.has(k) ? raw : typed(raw);
+  }
+  return { ok: true, value: obj };
+}
+
+function decodeFault(toks: string[], rest: string): Decoded<unknown> {
+  const id = agentId(toks, 0);
+  if (!id.ok) return id;
+  const f = decodeTagged(toks, rest, "fault");
+  return f.ok ? { ok: true, value: { op: "fault", agent: id.value, fault: f.value } } : f;
+}
+
+function decodeCompliance(toks: string[], rest: string): Decoded<unknown> {
+  const id = agentId(toks, 0);
+  if (!id.ok) return id;
+  const e = decodeTagged(toks, rest, "compliance");
+  return e.ok ? { ok: true, value: { op: "compliance", agent: id.value, event: e.value } } : e;
+}
