@@ -1,4 +1,4 @@
-import type { AgentInfo } from "./supervisor.ts";
+import type { AgentInfo, AgentSupervisor } from "./supervisor.ts";
 
 /**
  * SIS agent info (SPEC §6.4): syscall 502's reply and the head of `agents/<id>/status`.
@@ -18,5 +18,30 @@ export function renderAgentInfo(a: AgentInfo): string {
       `Uptime: ${a.uptime_us} us`,
       `Capabilities: ${a.capability_count} total`,
     ].join("\n") + "\n"
+  );
+}
+
+/**
+ * `agents/<id>/status`: the SIS agent info, then agentsys's state, counters and limits as
+ * `Key: value` lines (one per line, easy to grep).
+ */
+export function renderAgentStatus(sup: AgentSupervisor, id: number): string {
+  const a = sup.getAgent(id);
+  if (!a) return "";
+  const l = sup.faults.limitsOf(id)!;
+  return (
+    renderAgentInfo(a) +
+    [
+      `State: ${a.state}`,
+      `Spawn count: ${a.spawn_count}`,
+      `Exit count: ${a.exit_count}`,
+      `Fault count: ${a.fault_count}`,
+      `Last exit code: ${a.last_exit_code ?? "none"}`,
+      `Restart delay: ${a.backoff_ms} ms`,
+      `Capability list: ${a.capabilities.join(" ") || "(none)"}`,
+      `Risk level: ${a.risk_level}`,
+      `Limits: cpu_quota_us=${l.cpu_quota_us} memory_limit_bytes=${l.memory_limit_bytes} syscall_rate_limit=${l.syscall_rate_limit} watchdog_timeout_us=${l.watchdog_timeout_us}`,
+    ].join("\n") +
+    "\n"
   );
 }

@@ -50,6 +50,17 @@ export const RecoveryCommand = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The global defaults (the `limits` and `recovery` files): same fields, no agent. */
+export const DefaultLimitsCommand = Type.Object({ op: Type.Literal("default-limits"), limits: LimitsSpec }, { additionalProperties: false });
+export const DefaultRecoveryCommand = Type.Object(
+  {
+    op: Type.Literal("default-recovery"),
+    preset: Type.Optional(Type.Union([Type.Literal("default"), Type.Literal("permissive"), Type.Literal("strict")])),
+    actions: Type.Object(Object.fromEntries(FAULT_NAMES.map((f) => [f, Type.Optional(ActionNameSchema)])), { additionalProperties: false }),
+    backoff: BackoffSpec,
+  },
+  { additionalProperties: false },
+);
 export const DepCommand = Type.Object(
   { op: Type.Literal("dep"), agent: AgentId, on: AgentId, type: Type.Union([Type.Literal("Required"), Type.Literal("Optional"), Type.Literal("Peer")]) },
   { additionalProperties: false },
@@ -83,6 +94,8 @@ export const Command = Type.Union([
   PolicyUpdateCommand,
   LimitsCommand,
   RecoveryCommand,
+  DefaultLimitsCommand,
+  DefaultRecoveryCommand,
   DepCommand,
   FaultCommand,
   ComplianceCommand,
@@ -97,3 +110,4 @@ export type Command = Static<typeof Command>;
 export type SpawnCommand = Static<typeof SpawnCommand>;
 export type AgentCommand = Static<typeof AgentCommand>;
 export type RecoveryCommand = Static<typeof RecoveryCommand>;
+export type DefaultRecoveryCommand = Static<typeof DefaultRecoveryCommand>;

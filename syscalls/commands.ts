@@ -13,7 +13,7 @@ import {
   type AgentSupervisor,
   type Caller,
 } from "../lib/mod.ts";
-import { Command, QUERY_KINDS, type RecoveryCommand } from "./command_schemas.ts";
+import { Command, QUERY_KINDS, type DefaultRecoveryCommand, type RecoveryCommand } from "./command_schemas.ts";
 
 export interface DispatchContext {
   sup: AgentSupervisor;
@@ -63,7 +63,7 @@ function needAgent(sup: AgentSupervisor, id: number): CommandResult | null {
   return sup.hasAgent(id) ? null : { code: ERRNO.ESRCH, reason: `no such agent: ${id}` };
 }
 
-function recoveryActions(cmd: RecoveryCommand): number[] | null {
+function recoveryActions(cmd: RecoveryCommand | DefaultRecoveryCommand): number[] | null {
   if (cmd.preset) {
     const base: number[] = [...RECOVERY_PRESETS[cmd.preset]];
     for (const [k, v] of Object.entries(cmd.actions)) if (v) base[FAULT_NAMES.indexOf(k as never)] = ACTION_NAMES.indexOf(v);
@@ -125,6 +125,16 @@ export function runCommand(ctx: DispatchContext, cmd: Command): CommandResult {
       if (!current) return { code: ERRNO.ESRCH, reason: `no such agent: ${cmd.agent}` };
       const merged = actions?.map((a, k) => (a >= 0 ? a : ACTION_NAMES.indexOf(current.actions[FAULT_NAMES[k]]))) ?? null;
       return fromCode(sup, sup.faults.setAgentRecovery(cmd.agent, merged, cmd.backoff));
+    }
+    case "default-limits":
+      sup.faults.setDefaultLimits(cmd.limits);
+      return { code: 0 };
+    case "default-recovery": {
+      const actions = recoveryActions(cmd);
+      const current = sup.faults.defaultRecovery();
+      const merged = actions?.map((a, k) => (a >= 0 ? a : ACTION_NAMES.indexOf(current.actions[FAULT_NAMES[k]]))) ?? null;
+      sup.faults.setDefaultRecovery(merged, cmd.backoff);
+      return { code: 0 };
     }
     case "dep": {
       const missing = needAgent(sup, cmd.agent) ?? needAgent(sup, cmd.on);

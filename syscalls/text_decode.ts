@@ -134,20 +134,23 @@ function decodeSpawn(rest: string, toks: string[]): Decoded<unknown> {
   return { ok: true, value: pid === undefined ? { op: "spawn", spec } : { op: "spawn", spec, pid } };
 }
 
+/** `limits <id|default> <conservative|unlimited | key=value…>` */
 function decodeLimits(toks: string[]): Decoded<unknown> {
-  const id = agentId(toks, 0);
+  const dflt = toks[0] === "default";
+  const id = dflt ? ({ ok: true, value: 0 } as const) : agentId(toks, 0);
   if (!id.ok) return id;
-  if (toks.length === 2 && (toks[1] === "conservative" || toks[1] === "unlimited")) {
-    return { ok: true, value: { op: "limits", agent: id.value, limits: { ...LIMIT_PRESETS[toks[1]] } } };
-  }
-  if (toks.length < 2) return { ok: false, reason: `expected: limits <id> <conservative|unlimited|${LIMIT_FIELDS.join("=N|")}=N…>` };
+  const make = (limits: unknown) => ({ ok: true as const, value: dflt ? { op: "default-limits", limits } : { op: "limits", agent: id.value, limits } });
+  if (toks.length === 2 && (toks[1] === "conservative" || toks[1] === "unlimited")) return make({ ...LIMIT_PRESETS[toks[1]] });
+  if (toks.length < 2) return { ok: false, reason: `expected: limits <id|default> <conservative|unlimited|${LIMIT_FIELDS.join("=N|")}=N…>` };
   const kv = keyValues(toks, 1);
   if (!kv.ok) return kv;
-  return { ok: true, value: { op: "limits", agent: id.value, limits: kv.value } };
+  return make(kv.value);
 }
 
+/** `recovery <id|default> [preset] [Fault=Action…] [base_ms= cap_ms= reset_after_ms=]` */
 function decodeRecovery(toks: string[]): Decoded<unknown> {
-  const id = agentId(toks, 0);
+  const dflt = toks[0] === "default";
+  const id = dflt ? ({ ok: true, value: 0 } as const) : agentId(toks, 0);
   if (!id.ok) return id;
   if (toks.length < 2) return { ok: false, reason: "expected: recovery <id> <default|permissive|strict> and/or <Fault>=<Action>… base_ms= cap_ms= reset_after_ms=" };
   let first = 1;
@@ -165,7 +168,7 @@ function decodeRecovery(toks: string[]): Decoded<unknown> {
     else if (k === "base_ms" || k === "cap_ms" || k === "reset_after_ms") backoff[k] = v;
     else return { ok: false, reason: `recovery key "${k}": expected a fault (${FAULT_NAMES.join(", ")}) or base_ms, cap_ms, reset_after_ms` };
   }
-  const value: Record<string, unknown> = { op: "recovery", agent: id.value, actions, backoff };
+  const value: Record<string, unknown> = dflt ? { op: "default-recovery", actions, backoff } : { op: "recovery", agent: id.value, actions, backoff };
   if (preset !== undefined) value.preset = preset;
   return { ok: true, value };
 }

@@ -1,0 +1,39 @@
+import { AgentSupervisor } from "../lib/mod.ts";
+import { ProcessHost } from "../lib/host/mod.ts";
+import { mountAgentFs } from "../fs/mod.ts";
+import { defaultMountpoint, parseFlags } from "./config.ts";
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} agentsys: ${line}\n`);
+}
+
+/** `agentsys up`: mount the tree over a fresh core, run until SIGINT/SIGTERM, unmount. */
+export async function runUp(args: string[]): Promise<number> {
+  const flags = parseFlags(args, { mount: "string", debug: "boolean", help: "boolean" });
+  if (flags.help) {
+    process.stdout.write("Usage: agentsys up [--mount DIR] [--debug]\n");
+    return 0;
+  }
+  const mountpoint = (flags.mount as string | undefined) ?? defaultMountpoint();
+  const sup = new AgentSupervisor();
+  const host = new ProcessHost(sup, { mountPath: mountpoint, log });
+  const mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true });
+  log(`mounted ${mountpoint} (pid ${process.pid})`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: stopping agents and unmounting`);
+      await host.shutdown();
+      await mounted.unmount();
+      log("unmounted");
+      resolve(0);
+      // fuse-native keeps the loop referenced after unmount (FUSE-NOTES §1.5): exit explicitly.
+      setImmediate(() => process.exit(0));
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+  });
+}

@@ -1,0 +1,262 @@
+import { ERRNO, errnoName, type AgentHost, type AgentSupervisor } from "../lib/mod.ts";
+import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext } from "../syscalls/mod.ts";
+import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
+import { RENDERERS } from "./file_render.ts";
+import { NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
+
+export interface AgentFsOptions {
+  sup: AgentSupervisor;
+  host?: AgentHost;
+  uid?: number;
+  gid?: number;
+  maxWrite?: number;
+  /** Last lines of an agent's output, for agents/<id>/log. */
+  agentLog?: (id: number) => string;
+  lastErrorCapacity?: number;
+}
+
+interface Handle {
+  kind: NodeKind;
+  arg: number;
+  /** Slot handle of the agent at open (per-agent files), so a replaced agent is noticed. */
+  agent: number;
+  /** Snapshot rendered at the last read at offset 0. */
+  bytes: Uint8Array | null;
+  /** Bytes of one write(2) split over several FUSE requests, not applied yet. */
+  pending: Uint8Array | null;
+  /** Replies for reads on the same descriptor (ctl, syscall). */
+  replies: Uint8Array[];
+}
+
+const MAX_PENDING = 8 << 20;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The tree of SPEC §5 over the core: resolve at open, render once per open (re-rendered by a
+ * read at offset 0; later offsets slice the same snapshot), apply control writes through the
+ * command table. Every op returns a value or a negative errno; nothing here throws for input.
+ */
+export class AgentFs implements FsOps {
+  readonly #sup: AgentSupervisor;
+  #ctx: DispatchContext;
+  readonly #handles = new Map<number, Handle>();
+  readonly #lastErrors: string[] = [];
+  readonly #lastErrorCapacity: number;
+  readonly #uid: number;
+  readonly #gid: number;
+  readonly #maxWrite: number;
+  readonly #agentLog?: (id: number) => string;
+  #nextFh = 1;
+  readonly #started = new Date();
+
+  constructor(options: AgentFsOptions) {
+    this.#sup = options.sup;
+    this.#ctx = { sup: options.sup, host: options.host, caller: {} };
+    this.#uid = options.uid ?? 0;
+    this.#gid = options.gid ?? 0;
+    this.#maxWrite = options.maxWrite ?? DEFAULT_MAX_WRITE;
+    this.#agentLog = options.agentLog;
+    this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
+  }
+
+  /** Open handles (for tests and the debug view). */
+  get openHandles(): number {
+    return this.#handles.size;
+  }
+
+  #exists(r: Resolved): boolean {
+    if (NODE[r.kind].path.includes(":id")) return this.#sup.hasAgent(r.arg);
+    if (r.kind === "byPid") return this.#sup.getAgentByPid(r.arg) !== undefined;
+    return true;
+  }
+
+  #resolve(path: string): Resolved | null {
+    const r = resolvePath(path);
+    return r && this.#exists(r) ? r : null;
+  }
+
+  getattr(path: string): FileStat | number {
+    const r = this.#resolve(path);
+    if (!r) return ERRNO.ENOENT;
+    const n = NODE[r.kind];
+    const type = n.type === "dir" ? S_IFDIR : n.type === "link" ? S_IFLNK : S_IFREG;
+    const size = n.type === "link" ? this.#linkTarget(r).length : 0;
+    return { mode: type | n.mode, size, nlink: n.type === "dir" ? 2 : 1, uid: this.#uid, gid: this.#gid, mtime: n.type === "dir" ? this.#started : new Date() };
+  }
+
+  readdir(path: string): string[] | number {
+    const r = this.#resolve(path);
+    if (!r) return ERRNO.ENOENT;
+    if (NODE[r.kind].type !== "dir") return -20; // ENOTDIR
+    const names = [".", ".."];
+    if (r.kind === "agentsDir") return names.concat(this.#sup.listAgents().map((a) => String(a.agent_id)));
+    if (r.kind === "byPidDir") return names.concat(this.#sup.listAgents().filter((a) => a.pid > 0).map((a) => String(a.pid)));
+    return names.concat(childrenOf(r.kind));
+  }
+
+  #linkTarget(r: Resolved): string {
+    const a = this.#sup.getAgentByPid(r.arg);
+    return a ? `../agents/${a.agent_id}` : "";
+  }
+
+  readlink(path: string): string | number {
+    const r = this.#resolve(path);
+    if (!r) return ERRNO.ENOENT;
+    if (r.kind !== "byPid") return ERRNO.EINVAL;
+    return this.#linkTarget(r);
+  }
+
+  open(path: string, _flags: number): number {
+    const r = this.#resolve(path);
+    if (!r) return ERRNO.ENOENT;
+    const n = NODE[r.kind];
+    if (n.type === "dir") return -21; // EISDIR
+    if (n.type === "link") return ERRNO.EINVAL;
+    const slot = n.path.includes(":id") ? this.#sup.ctx.table.slotOfId(r.arg) : -1;
+    const fh = this.#nextFh;
+    this.#nextFh = this.#nextFh >= 0xfffffff0 ? 1 : this.#nextFh + 1;
+    this.#handles.set(fh, { kind: r.kind, arg: r.arg, agent: slot >= 0 ? this.#sup.ctx.table.handle(slot) : -1, bytes: null, pending: null, replies: [] });
+    return fh;
+  }
+
+  read(_path: string, fh: number, len: number, pos: number): Uint8Array | number {
+    const h = this.#handles.get(fh);
+    if (!h) return -9; // EBADF
+    if (h.kind === "ctl" || h.kind === "syscall" || h.kind === "agentCtl") return takeReplies(h, len);
+    if (h.agent >= 0 && this.#sup.ctx.table.slotOfHandle(h.agent) < 0) return ERRNO.ENOENT; // agent gone
+    if (pos === 0 || h.bytes === null) {
+      const render = RENDERERS[h.kind];
+      if (!render) return ERRNO.EINVAL;
+      h.bytes = encoder.encode(render({ sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog }, h.arg));
+    }
+    if (pos >= h.bytes.byteLength) return EMPTY;
+    return h.bytes.subarray(pos, Math.min(pos + len, h.bytes.byteLength));
+  }
+
+  write(path: string, fh: number, data: Uint8Array, _pos: number): number {
+    const h = this.#handles.get(fh);
+    if (!h) return -9;
+    if (NODE[h.kind].type !== "control") return ERRNO.EACCES;
+    // A request shorter than max_write is the last piece of its write(2) (direct_io splits
+    // only at max_write). Pieces before it are held, so one write(2) is applied as a whole.
+    const final = data.byteLength < this.#maxWrite;
+    const buf = concat(h.pending, data); // copies: `data` points into libfuse memory
+    this.#ctx.caller = { via: path };
+    h.pending = null;
+    if (h.kind === "syscall") return this.#writeRecords(path, h, buf, final, data.byteLength);
+    if (!final) {
+      if (buf.byteLength > MAX_PENDING) return this.#reject(path, h, ERRNO.E2BIG, `write of more than ${MAX_PENDING} bytes`, "");
+      h.pending = buf;
+      return data.byteLength;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(buf);
+    } catch {
+      return this.#reject(path, h, ERRNO.EINVAL, "write is not valid UTF-8", "");
+    }
+    const out = this.#applyText(h, text);
+    const via = path;
+    if (out.code < 0) return this.#reject(via, h, out.code, out.reason ?? "", out.line ?? "");
+    this.#sup.policy.audit(this.#agentOf(h), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via });
+    if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results) h.replies.push(encoder.encode(`ok ${r.code}\n`));
+    return data.byteLength;
+  }
+
+  #agentOf(h: Handle): number {
+    return NODE[h.kind].path.includes(":id") ? h.arg : 0;
+  }
+
+  #applyText(h: Handle, text: string): { code: number; reason?: string; line?: string; results: { code: number }[] } {
+    const id = h.arg;
+    switch (h.kind) {
+      case "ctl":
+        return applyTextCommands(this.#ctx, text);
+      case "agentCtl":
+        // Same verbs without the id: "kill" → "kill 100", "limits cpu_quota_us=5" → "limits 100 cpu_quota_us=5".
+        return applyTextCommands(this.#ctx, text, (line) => {
+          const sp = line.indexOf(" ");
+          return sp < 0 ? `${line} ${id}` : `${line.slice(0, sp)} ${id}${line.slice(sp)}`;
+        });
+      case "agentPolicy":
+        return applyTextCommands(this.#ctx, text, (line) => `policy-update ${id} ${line}`);
+      case "limits":
+        return applyTextCommands(this.#ctx, text, (line) => `limits default ${line}`);
+      case "recovery":
+        return applyTextCommands(this.#ctx, text, (line) => `recovery default ${line}`);
+      default:
+        return { code: ERRNO.EACCES, reason: "not a control file", results: [] };
+    }
+  }
+
+  #writeRecords(path: string, h: Handle, buf: Uint8Array, final: boolean, len: number): number {
+    if (final) {
+      const d = decodeRequests(buf);
+      if (!d.ok) return this.#reject(path, h, ERRNO.EINVAL, d.reason, "");
+      if (d.rest > 0) return this.#reject(path, h, ERRNO.EINVAL, `truncated record: ${d.rest} bytes at the end of the write do not make a whole record (records must arrive in one write)`, "");
+    }
+    const out = applyRecords(this.#ctx, buf);
+    if (out.code < 0) return this.#reject(path, h, out.code, out.reason ?? "", "");
+    h.replies.push(...out.replies);
+    for (const r of out.rejects) this.#noteError(path, r.code, `syscall ${r.nr}: ${r.reason}`, "");
+    if (out.rest > 0) h.pending = buf.slice(buf.byteLength - out.rest);
+    return len;
+  }
+
+  #reject(file: string, h: Handle, code: number, reason: string, line: string): number {
+    this.#noteError(file, code, reason, line);
+    this.#sup.policy.audit(this.#agentOf(h), "write", `${file}: ${line}`.slice(0, 200), code, { via: file });
+    if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
+    return code;
+  }
+
+  #noteError(file: string, code: number, reason: string, line: string): void {
+    const wall = new Date(this.#sup.ctx.clock.wallMs()).toISOString();
+    this.#lastErrors.push(`${wall} ${file} ${errnoName(code)}: ${reason}${line ? ` [${line}]` : ""}\n`);
+    if (this.#lastErrors.length > this.#lastErrorCapacity) this.#lastErrors.shift();
+  }
+
+  release(path: string, fh: number): number {
+    const h = this.#handles.get(fh);
+    if (!h) return 0;
+    if (h.pending && h.pending.byteLength > 0) this.#noteError(path, ERRNO.EINVAL, `${h.pending.byteLength} bytes of an unfinished write discarded at close`, "");
+    this.#handles.delete(fh);
+    return 0;
+  }
+
+  truncate(path: string, _size: number): number {
+    const r = this.#resolve(path);
+    if (!r) return ERRNO.ENOENT;
+    // `>` opens with O_TRUNC, which arrives as truncate: meaningless for control files, allowed.
+    return NODE[r.kind].type === "control" ? 0 : ERRNO.EACCES;
+  }
+}
+
+function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array((a?.byteLength ?? 0) + b.byteLength);
+  if (a) out.set(a, 0);
+  out.set(b, a?.byteLength ?? 0);
+  return out;
+}
+
+function takeReplies(h: Handle, len: number): Uint8Array {
+  if (h.replies.length === 0) return EMPTY;
+  const all = h.replies.length === 1 ? h.replies[0] : concat(null, concatAll(h.replies));
+  const n = Math.min(len, all.byteLength);
+  const out = all.slice(0, n);
+  h.replies = n < all.byteLength ? [all.slice(n)] : [];
+  return out;
+}
+
+function concatAll(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((s, p) => s + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * The interface between the tree (`agent_fs.ts`) and a FUSE binding. The tree answers in
+ * plain values or negative errnos and never throws by contract; backends still wrap every
+ * call (exceptions → EIO) because a throw inside a binding can leave a dead mount. The
+ * fuse-native backend is the first; a `/dev/fuse` protocol backend can follow (issue 9).
+ */
+export interface FileStat {
+  mode: number; // including S_IFREG / S_IFDIR / S_IFLNK
+  size: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+export interface FsOps {
+  getattr(path: string): FileStat | number;
+  readdir(path: string): string[] | number;
+  open(path: string, flags: number): number; // file handle ≥ 1, or −errno
+  read(path: string, fh: number, len: number, pos: number): Uint8Array | number;
+  /** `data` is only valid during the call: copy what must be kept. */
+  write(path: string, fh: number, data: Uint8Array, pos: number): number;
+  release(path: string, fh: number): number;
+  truncate(path: string, size: number): number;
+  readlink(path: string): string | number;
+}
+
+export interface MountOptions {
+  /** Let other users in (needs root, or user_allow_other). */
+  allowOther?: boolean;
+  /** Trace every request (libfuse debug). */
+  debug?: boolean;
+  /** Largest single FUSE write request; a shorter one ends a write(2) call. */
+  maxWrite?: number;
+}
+
+export interface FsBackend {
+  mount(): Promise<void>;
+  unmount(): Promise<void>;
+}
+
+export type BackendFactory = (mountpoint: string, ops: FsOps, options: MountOptions) => FsBackend;
+
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
+export const DEFAULT_MAX_WRITE = 131072;

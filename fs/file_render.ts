@@ -1,0 +1,72 @@
+import {
+
+  FAULT_NAMES,
+  LIMIT_FIELDS,
+  renderAgentDeps,
+  renderAgentLimits,
+  renderAgentMetrics,
+  renderAgentPolicy,
+  renderAgentProfile,
+  renderAgentResources,
+  renderAgentRisk,
+  renderAgentStatus,
+  renderCompliance,
+  renderEvents,
+  renderMetrics,
+  renderStatus,
+  renderTelemetry,
+  type AgentSupervisor,
+} from "../lib/mod.ts";
+import type { NodeKind } from "./node_kind.ts";
+
+export interface RenderContext {
+  sup: AgentSupervisor;
+  lastErrors: readonly string[];
+  agentLog?: (id: number) => string;
+}
+
+/** One renderer per readable node kind; `arg` is the AgentId for per-agent files. */
+export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: number) => string>> = {
+  status: ({ sup }) => renderStatus(sup),
+  telemetry: ({ sup }) => renderTelemetry(sup),
+  compliance: ({ sup }) => renderCompliance(sup),
+  cloudGateway: () => "Cloud Gateway not initialized\n",
+  events: ({ sup }) => renderEvents(sup),
+  audit: ({ sup }) => renderAudit(sup),
+  metrics: ({ sup }) => renderMetrics(sup),
+  limits: ({ sup }) => renderDefaultLimits(sup),
+  recovery: ({ sup }) => renderDefaultRecovery(sup),
+  lastError: ({ lastErrors }) => lastErrors.join(""),
+  agentStatus: ({ sup }, id) => renderAgentStatus(sup, id),
+  agentMetrics: ({ sup }, id) => renderAgentMetrics(sup, id),
+  agentResources: ({ sup }, id) => renderAgentResources(sup, id),
+  agentLimits: ({ sup }, id) => renderAgentLimits(sup, id),
+  agentRisk: ({ sup }, id) => renderAgentRisk(sup, id),
+  agentDeps: ({ sup }, id) => renderAgentDeps(sup, id),
+  agentProfile: ({ sup }, id) => renderAgentProfile(sup, id),
+  agentLog: ({ agentLog }, id) => (agentLog ? agentLog(id) : ""),
+  agentPolicy: ({ sup }, id) => renderAgentPolicy(sup, id),
+};
+
+/** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */
+function renderAudit(sup: AgentSupervisor): string {
+  let out = "";
+  for (const e of sup.policy.auditTrail()) {
+    const via = e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core");
+    out += `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${via} ${JSON.stringify(e.detail)}\n`;
+  }
+  return out;
+}
+
+function renderDefaultLimits(sup: AgentSupervisor): string {
+  const l = sup.faults.defaultLimits();
+  return LIMIT_FIELDS.map((f) => `${f}=${l[f]}`).join("\n") + "\n";
+}
+
+function renderDefaultRecovery(sup: AgentSupervisor): string {
+  const r = sup.faults.defaultRecovery();
+  const lines = FAULT_NAMES.map((f) => `${f}=${r.actions[f]}`);
+  lines.push(`base_ms=${r.backoff.base_ms}`, `cap_ms=${r.backoff.cap_ms}`, `reset_after_ms=${r.backoff.reset_after_ms}`);
+  return lines.join("\n") + "\n";
+}
+

@@ -1,0 +1,2 @@
+/** The host part of lib/: the only place in lib/ that may import `node:` modules. */
+export * from "./process_host.ts";
