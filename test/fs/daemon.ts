@@ -1,0 +1,107 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdir, readFile, rmdir, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Test } from "tap";
+
+/**
+ * Test harness for the mounted tree: the daemon runs in a child process (never in the test
+ * process: sync access to one's own mount deadlocks), the tests reach the mount through
+ * child processes (`sh`) or async fs, and teardown always unmounts.
+ */
+const ROOT = new URL("../../", import.meta.url).pathname;
+const BIN = join(ROOT, "dist/bin/agentsys.js");
+let counter = 0;
+
+export interface ShResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Daemon {
+  mount: string;
+  child: ChildProcess;
+  log: () => string;
+  /** Run `bash -c cmd` with $M set to the mountpoint; never hangs (10 s timeout). */
+  sh(cmd: string, input?: string): Promise<ShResult>;
+  /** Stop with a signal and wait for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function sh(cmd: string, env: Record<string, string> = {}, input?: string, timeout = 10_000): Promise<ShResult> {
+  return new Promise((resolve) => {
+    const child = execFile("bash", ["-c", cmd], { env: { ...process.env, ...env }, timeout, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 124) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Lazily unmount dead test mounts left by an earlier crashed run (ENOTCONN only). */
+async function sweepStale(): Promise<void> {
+  const info = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
+  for (const line of info.split("\n")) {
+    const mp = line.split(" ")[4];
+    if (!mp || !mp.includes("/agentsys-test-")) continue;
+    await stat(mp).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOTCONN") await sh(`fusermount -uz '${mp}'`);
+    });
+  }
+}
+
+export async function startDaemon(t: Test, extraArgs: string[] = []): Promise<Daemon> {
+  await sweepStale();
+  const mount = join(tmpdir(), `agentsys-test-${process.pid}-${++counter}`);
+  await mkdir(mount, { recursive: true });
+  let log = "";
+  const child = spawn(process.execPath, [BIN, "up", "--mount", mount, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Cannot start daemon: no "mounted" line in 15 s; log:\n${log}`)), 15_000);
+    const check = () => {
+      if (log.includes(`mounted ${mount}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr!.on("data", check);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error(`Cannot start daemon: it exited; log:\n${log}`));
+    });
+  });
+  const d: Daemon = {
+    mount,
+    child,
+    log: () => log,
+    sh: (cmd, input) => sh(cmd, { M: mount }, input),
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  t.teardown(async () => {
+    await d.stop();
+    await sh(`fusermount -uz '${mount}' 2>/dev/null; true`);
+    await rmdir(mount).catch(() => {});
+  });
+  return d;
+}
+
+/** Poll `fn` until it returns true (or time runs out): no blind sleeps. */
+export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 5000, stepMs = 25): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return fn();
+}
