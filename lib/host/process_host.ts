@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { openSync, readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../mod.ts";
 
@@ -25,6 +26,8 @@ export class ProcessHost implements AgentHost {
   readonly #mountPath: string | undefined;
   readonly #log: (line: string) => void;
   #closing = false;
+  #devNull = -1;
+  #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
 
   constructor(sup: AgentSupervisor, options: ProcessHostOptions = {}) {
     this.#sup = sup;
@@ -48,7 +51,7 @@ export class ProcessHost implements AgentHost {
         cwd: spec.cwd,
         env: { ...process.env, ...spec.env, AGENTSYS_AGENT_ID: String(id), ...(this.#mountPath ? { AGENTSYS_ROOT: this.#mountPath } : {}) },
         detached: true, // own process group: stop and kill reach the agent's children too
-        stdio: "ignore",
+        stdio: this.#childStdio(),
       });
     } catch (e) {
       return this.#fail(ERRNO.EINVAL, `Cannot start agent ${id}: ${(e as Error).message}`);
@@ -75,6 +78,36 @@ export class ProcessHost implements AgentHost {
     });
     this.#log(`agent ${id} (${spec.name}) started, pid ${pid}`);
     return id;
+  }
+
+  /**
+   * stdio for a child, with every descriptor the daemon holds without close-on-exec replaced
+   * by /dev/null. libfuse 2 leaves /dev/fuse and the auto_unmount socket inheritable: an agent
+   * holding them could speak the FUSE protocol, and would keep the mount alive after the
+   * daemon dies (fusermount waits for the socket to close). Node cannot set FD_CLOEXEC, but a
+   * stdio entry at index N makes libuv dup2 over fd N in the child. Rescanned once a second.
+   */
+  #childStdio(): StdioOptions {
+    const now = Date.now();
+    if (now - this.#stdio.at < 1000) return this.#stdio.value;
+    if (this.#devNull < 0) this.#devNull = openSync("/dev/null", "r+");
+    const leaky: number[] = [];
+    try {
+      for (const name of readdirSync("/proc/self/fdinfo")) {
+        const fd = Number(name);
+        if (!(fd > 2) || fd === this.#devNull) continue;
+        const info = readFileSync(`/proc/self/fdinfo/${name}`, "utf8");
+        const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? "2000000", 8);
+        if (!(flags & 0o2000000)) leaky.push(fd); // no O_CLOEXEC
+      }
+    } catch {
+      /* no procfs: nothing to seal */
+    }
+    const max = leaky.length > 0 ? Math.max(...leaky) : 2;
+    const stdio: (number | "ignore")[] = ["ignore", "ignore", "ignore"];
+    for (let fd = 3; fd <= max; fd++) stdio.push(leaky.includes(fd) ? this.#devNull : "ignore");
+    this.#stdio = { at: now, value: stdio };
+    return stdio;
   }
 
   #fail(code: number, reason: string): number {

@@ -51,9 +51,9 @@ async function sweepStale(): Promise<void> {
   }
 }
 
-export async function startDaemon(t: Test, extraArgs: string[] = []): Promise<Daemon> {
+export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: string): Promise<Daemon> {
   await sweepStale();
-  const mount = join(tmpdir(), `agentsys-test-${process.pid}-${++counter}`);
+  const mount = mountAt ?? join(tmpdir(), `agentsys-test-${process.pid}-${++counter}`);
   await mkdir(mount, { recursive: true });
   let log = "";
   const child = spawn(process.execPath, [BIN, "up", "--mount", mount, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });

@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { readFile, writeFile } from "node:fs/promises";
 import parsePrometheus from "parse-prometheus-text-format";
 import { NODE, childrenOf } from "../../fs/node_kind.ts";
@@ -6,12 +6,11 @@ import { startDaemon } from "./daemon.ts";
 
 const GOLDEN = new URL("../../fixtures/golden/", import.meta.url);
 
-async function golden(t: Tap, name: string, actual: string): Promise<void> {
+async function golden(t: Test, name: string, actual: string): Promise<void> {
   const file = new URL(name, GOLDEN);
   if (process.env.UPDATE_GOLDEN === "1") await writeFile(file, actual);
   t.equal(actual, await readFile(file, "utf8"), `${name} is byte-exact`);
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test("the mounted tree, read by real processes", async (t) => {
   const d = await startDaemon(t);
@@ -84,7 +83,7 @@ t.test("the mounted tree, read by real processes", async (t) => {
 
   t.test("metrics parses as Prometheus exposition format", async (t) => {
     const text = (await d.sh('cat "$M/metrics"')).stdout;
-    const families = parsePrometheus(text) as { name: string; type: string; metrics: { value: string; labels?: Record<string, string> }[] }[];
+    const families = parsePrometheus(text);
     const byName = new Map(families.map((f) => [f.name, f]));
     t.equal(byName.get("agentsys_active_agents")?.metrics[0].value, "3");
     t.equal(byName.get("agentsys_spawns_total")?.type, "COUNTER");

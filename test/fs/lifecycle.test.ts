@@ -1,0 +1,64 @@
+import t from "tap";
+import { readFile } from "node:fs/promises";
+import { sh, startDaemon, until } from "./daemon.ts";
+
+async function mounted(path: string): Promise<boolean> {
+  return (await readFile("/proc/self/mounts", "utf8")).split("\n").some((l) => l.split(" ")[1] === path);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+t.test("SIGTERM stops the agents, unmounts and exits 0", async (t) => {
+  const d = await startDaemon(t);
+  await d.sh('echo "spawn 7 a none -- sleep 1000" > "$M/ctl"');
+  const pid = Number((await d.sh('ls "$M/by-pid"')).stdout.trim());
+  t.ok(alive(pid), `agent ${pid} runs`);
+  t.equal(await d.stop("SIGTERM"), 0);
+  t.equal(await mounted(d.mount), false, "no mount left");
+  t.ok(await until(() => !alive(pid)), "the agent was stopped");
+});
+
+t.test("kill -9 of the daemon, then up again on the same mountpoint mounts cleanly", async (t) => {
+  const d1 = await startDaemon(t);
+  await d1.sh('echo "spawn 7 a none -- sleep 1000" > "$M/ctl"');
+  const orphan = Number((await d1.sh('ls "$M/by-pid"')).stdout.trim());
+  t.teardown(() => {
+    if (alive(orphan)) process.kill(-orphan, "SIGKILL"); // a pid we started, left by the kill -9
+  });
+  t.not(await d1.stop("SIGKILL"), 0);
+  // auto_unmount's watchdog removes the mount; a stale one would be cleared by the next start
+  const d2 = await startDaemon(t, [], d1.mount);
+  const r = await d2.sh('cat "$M/status"');
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /Active Agents: {3}0/);
+  t.equal((await d2.sh('echo "spawn 8 b none -- sleep 1000" > "$M/ctl"')).code, 0);
+  t.equal(await d2.stop("SIGTERM"), 0);
+  t.equal(await mounted(d1.mount), false);
+});
+
+t.test("a dead mount (daemon and its auto_unmount watchdog both killed) is cleared at start", async (t) => {
+  const d1 = await startDaemon(t);
+  const watchdog = Number((await sh(`pgrep -P ${d1.child.pid} fusermount`)).stdout.trim());
+  t.ok(watchdog > 0, "fusermount watchdog found");
+  process.kill(watchdog, "SIGKILL");
+  await d1.stop("SIGKILL");
+  const dead = await sh(`stat '${d1.mount}' 2>&1`);
+  t.match(dead.stdout, /Transport endpoint is not connected/, "the mount is dead (ENOTCONN)");
+  const d2 = await startDaemon(t, [], d1.mount);
+  t.equal((await d2.sh('cat "$M/status" > /dev/null')).code, 0, "a new daemon mounts over it and serves");
+});
+
+t.test("a live mountpoint is refused, not stacked", async (t) => {
+  const d1 = await startDaemon(t);
+  const r = await sh(`node dist/bin/agentsys.js up --mount '${d1.mount}'`, {}, undefined, 8000);
+  t.equal(r.code, 1, "second daemon exits 1");
+  t.match(r.stderr, /Mountpoint in use/);
+  t.equal((await d1.sh('cat "$M/status" > /dev/null')).code, 0, "the first daemon still serves");
+});
