@@ -1,0 +1,166 @@
+/**
+ * bench/fs — the mounted tree against a C libfuse 2 reference, in one run:
+ *  - `status` open+read+close latency (p50/p99) at 10 and 1000 agents;
+ *  - status reads/s with 1, 4 and 16 concurrent reader processes;
+ *  - shim calls/s, one record per write and 1000 records per write.
+ * The daemon and the C reference run as child processes; this process is only a client
+ * (synchronous reads of someone else's mount are fine).
+ *
+ * Run: `npm run bench:fs` (as root: installs libfuse-dev for the C reference when missing).
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SyscallRequests } from "../syscalls/mod.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname; // dist/bench → repo
+const BIN = join(ROOT, "dist/bin/agentsys.js");
+const C_SRC = join(ROOT, "bench/c/statusfs.c");
+const C_BIN = join(tmpdir(), "agentsys-statusfs");
+
+function waitFor(child: ChildProcess, marker: (log: string) => boolean, ms = 15_000): Promise<void> {
+  let log = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Cannot start ${child.spawnfile}: no ready mark in ${ms} ms: ${log}`)), ms);
+    const on = (d: Buffer) => {
+      log += d;
+      if (marker(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", on);
+    child.stderr?.on("data", on);
+  });
+}
+
+function mounted(path: string): boolean {
+  return spawnSync("mountpoint", ["-q", path]).status === 0;
+}
+
+async function startAgentsys(mnt: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt], { stdio: ["ignore", "pipe", "pipe"] });
+  await waitFor(child, (l) => l.includes(`mounted ${mnt}`));
+  return child;
+}
+
+async function startC(mnt: string, bytes: number): Promise<ChildProcess | null> {
+  if (!existsSync(C_BIN)) {
+    if (spawnSync("pkg-config", ["--exists", "fuse"]).status !== 0 && process.getuid?.() === 0) {
+      spawnSync("apt-get", ["install", "-y", "-qq", "libfuse-dev"], { stdio: "ignore" });
+    }
+    const flags = spawnSync("pkg-config", ["--cflags", "--libs", "fuse"], { encoding: "utf8" });
+    if (flags.status !== 0) return null;
+    const cc = spawnSync("gcc", ["-O2", "-o", C_BIN, C_SRC, ...flags.stdout.trim().split(/\s+/)], { stdio: "inherit" });
+    if (cc.status !== 0) return null;
+  }
+  const child = spawn(C_BIN, [mnt, String(bytes), "-f", "-o", "direct_io,auto_unmount"], { stdio: ["ignore", "pipe", "pipe"] });
+  const end = Date.now() + 10_000;
+  while (!mounted(mnt) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return mounted(mnt) ? child : null;
+}
+
+async function stop(child: ChildProcess, mnt: string): Promise<void> {
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  spawnSync("fusermount", ["-uz", mnt], { stdio: "ignore" });
+}
+
+const buf = Buffer.alloc(1 << 20);
+function readAll(path: string): number {
+  const fd = openSync(path, "r");
+  let n = 0;
+  for (let r; (r = readSync(fd, buf, 0, buf.length, null)) > 0; ) n += r;
+  closeSync(fd);
+  return n;
+}
+
+function latency(path: string, iters: number): { p50: number; p99: number; bytes: number } {
+  for (let i = 0; i < 200; i++) readAll(path);
+  const t = new Float64Array(iters);
+  let bytes = 0;
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    bytes = readAll(path);
+    t[i] = (performance.now() - t0) * 1000;
+  }
+  t.sort();
+  return { p50: t[Math.floor(iters * 0.5)], p99: t[Math.floor(iters * 0.99)], bytes };
+}
+
+const READER = `const fs=require("fs");const p=process.argv[1];const end=Date.now()+Number(process.argv[2]);const b=Buffer.alloc(1<<20);let n=0;while(Date.now()<end){const fd=fs.openSync(p,"r");while(fs.readSync(fd,b,0,b.length,null)>0);fs.closeSync(fd);n++}console.log(n)`;
+
+async function readersPerSecond(path: string, readers: number, ms: number): Promise<number> {
+  const runs = Array.from({ length: readers }, () => {
+    const c = spawn(process.execPath, ["-e", READER, path, String(ms)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    c.stdout!.on("data", (d) => (out += d));
+    return new Promise<number>((resolve) => c.once("exit", () => resolve(Number(out.trim()) || 0)));
+  });
+  const counts = await Promise.all(runs);
+  return (counts.reduce((a, b) => a + b, 0) * 1000) / ms;
+}
+
+function shimCallsPerSecond(mnt: string, batch: number, ms: number): number {
+  const one = SyscallRequests.heartbeat(100);
+  const payload = Buffer.alloc(one.byteLength * batch);
+  for (let i = 0; i < batch; i++) payload.set(one, i * one.byteLength);
+  const fd = openSync(`${mnt}/syscall`, "r+");
+  const want = 32 * batch;
+  const end = performance.now() + ms;
+  let calls = 0;
+  const t0 = performance.now();
+  while (performance.now() < end) {
+    writeSync(fd, payload);
+    let got = 0;
+    while (got < want) got += readSync(fd, buf, 0, buf.length, null);
+    calls += batch;
+  }
+  const elapsed = performance.now() - t0;
+  closeSync(fd);
+  return (calls * 1000) / elapsed;
+}
+
+function register(mnt: string, n: number): void {
+  const lines = Array.from({ length: n }, (_, i) => `spawn ${100 + i} agent-${i} FsBasic pid=${2_000_000 + i}`).join("\n");
+  const fd = openSync(`${mnt}/ctl`, "w");
+  writeSync(fd, lines + "\n");
+  closeSync(fd);
+}
+
+const f1 = (x: number) => x.toFixed(x >= 100 ? 0 : 1);
+const base = join(tmpdir(), `agentsys-bench-${process.pid}`);
+mkdirSync(base, { recursive: true });
+const rows: string[] = [];
+console.log(`# bench/fs — node ${process.version}, ${new Date().toISOString()}, ${execFileSync("nproc").toString().trim()} CPUs`);
+for (const agents of [10, 1000]) {
+  const mnt = join(base, `a${agents}`);
+  mkdirSync(mnt, { recursive: true });
+  const d = await startAgentsys(mnt);
+  register(mnt, agents);
+  const a = latency(`${mnt}/status`, 3000);
+  const cm = join(base, `c${agents}`);
+  mkdirSync(cm, { recursive: true });
+  const c = await startC(cm, a.bytes);
+  const cl = c ? latency(`${cm}/status`, 3000) : null;
+  rows.push(`| status open+read+close, ${agents} agents (${a.bytes} B) | ${f1(a.p50)} / ${f1(a.p99)} µs | ${cl ? `${f1(cl.p50)} / ${f1(cl.p99)} µs` : "n/a"} | ${cl ? (a.p50 / cl.p50).toFixed(2) + "×" : "n/a"} |`);
+  if (agents === 1000) {
+    for (const k of [1, 4, 16]) {
+      const ar = await readersPerSecond(`${mnt}/status`, k, 3000);
+      const cr = c ? await readersPerSecond(`${cm}/status`, k, 3000) : 0;
+      rows.push(`| status reads/s, ${k} concurrent reader${k > 1 ? "s" : ""} (1000 agents) | ${f1(ar)} | ${c ? f1(cr) : "n/a"} | ${c ? (cr / ar).toFixed(2) + "× slower" : "n/a"} |`);
+    }
+    const single = shimCallsPerSecond(mnt, 1, 2000);
+    const batched = shimCallsPerSecond(mnt, 1000, 2000);
+    rows.push(`| shim calls/s, 1 record per write (heartbeat) | ${f1(single)} | – | – |`);
+    rows.push(`| shim calls/s, 1000 records per write (heartbeat) | ${f1(batched)} | – | – |`);
+  }
+  if (c) await stop(c, cm);
+  await stop(d, mnt);
+}
+console.log("");
+console.log("| measure | agentsys (fuse-native) | C libfuse 2 reference | ratio |");
+console.log("|---|---:|---:|---:|");
+for (const r of rows) console.log(r);
+rmSync(base, { recursive: true, force: true });
