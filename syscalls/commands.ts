@@ -1,4 +1,6 @@
+import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { Value } from "@sinclair/typebox/value";
 import {
   ACTION_NAMES,
   ERRNO,
@@ -50,9 +52,36 @@ const check = TypeCompiler.Compile(Command);
 /** Validate a decoded command; the reason names the first failing field (JSON pointer). */
 export function checkCommand(value: unknown): { ok: true; command: Command } | { ok: false; reason: string } {
   if (check.Check(value)) return { ok: true, command: value };
-  const first = check.Errors(value).First();
-  const where = first?.path || "/";
-  return { ok: false, reason: `invalid command at ${where}: ${first?.message ?? "does not match any command"}` };
+  const e = explain(Command, value, "");
+  return { ok: false, reason: `invalid command at ${e.path || "/"}: ${e.message}` };
+}
+
+type SchemaLike = TSchema & { anyOf?: SchemaLike[]; properties?: Record<string, SchemaLike>; const?: unknown };
+
+function hasConst(s: SchemaLike | undefined, v: unknown): boolean {
+  return s !== undefined && (s.const === v || (s.anyOf?.some((x) => x.const === v) ?? false));
+}
+
+/**
+ * Cold path, only after a failed check: find the first error, narrowing tagged unions by
+ * their `op`/`type` field so the reason points at the field ("/fault/signal"), not at
+ * "expected union value".
+ */
+function explain(schema: SchemaLike, value: unknown, at: string): { path: string; message: string } {
+  if (schema.anyOf && value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const rec = value as Record<string, unknown>;
+    const key = "op" in rec ? "op" : "type" in rec ? "type" : null;
+    if (key) {
+      const variant = schema.anyOf.find((v) => hasConst(v.properties?.[key], rec[key]));
+      if (variant) return explain(variant, value, at);
+      if (schema.anyOf.some((v) => v.properties?.[key])) return { path: `${at}/${key}`, message: `unknown ${key} ${JSON.stringify(rec[key])}` };
+    }
+  }
+  const first = Value.Errors(schema, value).First();
+  if (!first) return { path: at, message: "does not match" };
+  const sub = first.schema as SchemaLike;
+  if (sub.anyOf && first.path !== "") return explain(sub, first.value, at + first.path);
+  return { path: at + first.path, message: first.message };
 }
 
 function fromCode(sup: AgentSupervisor, code: number): CommandResult {

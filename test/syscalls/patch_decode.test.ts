@@ -1,0 +1,35 @@
+import t from "tap";
+import { decodePatch } from "../../syscalls/mod.ts";
+
+t.test("decodePatch() reads the policy file syntax", async (t) => {
+  t.same(decodePatch("+FsBasic"), { ok: true, value: { type: "AddCapability", capability: "FsBasic" } });
+  t.same(decodePatch(" -Capture \n"), { ok: true, value: { type: "RemoveCapability", capability: "Capture" } });
+  t.same(decodePatch("restart 5"), { ok: true, value: { type: "EnableAutoRestart", max_restarts: 5 } });
+  t.same(decodePatch("norestart"), { ok: true, value: { type: "DisableAutoRestart" } });
+  t.same(decodePatch("scope path=/x max_file_size=10 max_ops_per_sec=3"), {
+    ok: true,
+    value: { type: "UpdateScope", scope: { path_prefix: "/x", max_file_size: 10, max_ops_per_sec: 3 } },
+  });
+  t.same(decodePatch("scope"), { ok: true, value: { type: "UpdateScope", scope: {} } }, "bare scope clears it");
+});
+
+t.test("decodePatch() explains what it expected", async (t) => {
+  const bad: [string, RegExp][] = [
+    ["", /empty patch/],
+    ["+Teleport", /unknown capability "Teleport"/],
+    ["+FsBasic extra", /expected \+Cap/],
+    ["restart", /max_restarts/],
+    ["restart 70000", /0-65535/],
+    ["restart -1", /max_restarts/],
+    ["norestart now", /no arguments/],
+    ["scope path=relative", /absolute path/],
+    ["scope max_file_size=big", /non-negative integer/],
+    ["scope color=red", /scope key "color"/],
+    ["scope =x", /key=value/],
+  ];
+  for (const [text, why] of bad) {
+    const r = decodePatch(text);
+    t.equal(r.ok, false, `"${text}" refused`);
+    if (!r.ok) t.match(r.reason, why);
+  }
+});
