@@ -11,6 +11,8 @@ Commands:
 Options for up:
   --mount DIR   mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,
                 else \${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)
+  --window MS   sampling window (default 1000)
+  --grace MS    SIGTERM → SIGKILL grace on stop (default 5000)
   --debug       trace every FUSE request (libfuse debug)
   -h, --help    show this help
 `;

@@ -9,15 +9,23 @@ function log(line: string): void {
 
 /** `agentsys up`: mount the tree over a fresh core, run until SIGINT/SIGTERM, unmount. */
 export async function runUp(args: string[]): Promise<number> {
-  const flags = parseFlags(args, { mount: "string", debug: "boolean", help: "boolean" });
+  const flags = parseFlags(args, { mount: "string", window: "string", grace: "string", debug: "boolean", help: "boolean" });
   if (flags.help) {
-    process.stdout.write("Usage: agentsys up [--mount DIR] [--debug]\n");
+    process.stdout.write("Usage: agentsys up [--mount DIR] [--window MS] [--grace MS] [--debug]\n");
     return 0;
   }
+  const num = (name: string, dflt: number) => {
+    const v = flags[name];
+    if (v === undefined) return dflt;
+    if (typeof v !== "string" || !/^\d+$/.test(v)) throw Object.assign(new Error(`flag "--${name}" needs a whole number of ms, got "${v}"`), { name: "UsageError" });
+    return Number(v);
+  };
+  const windowMs = num("window", 1000);
+  const graceMs = num("grace", 5000);
   const mountpoint = (flags.mount as string | undefined) ?? defaultMountpoint();
   const sup = new AgentSupervisor();
-  const host = new ProcessHost(sup, { mountPath: mountpoint, log });
-  const mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true });
+  const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs });
+  const mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true, agentLog: (id) => host.agentLog(id) });
   log(`mounted ${mountpoint} (pid ${process.pid})`);
 
   return new Promise<number>((resolve) => {

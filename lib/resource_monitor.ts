@@ -43,6 +43,8 @@ export class ResourceMonitor {
   lastCpuUs = 0;
   lastSyscalls = 0;
   lastDurationUs = 0;
+  /** When the window the last `recordSampleAt` closed began (µs). */
+  lastWindowStartUs = 0;
 
   constructor(ctx: CoreContext) {
     this.#ctx = ctx;
@@ -77,6 +79,7 @@ export class ResourceMonitor {
     const cpu = cpuTotalUs >= h.lastCpu[r] ? cpuTotalUs - h.lastCpu[r] : cpuTotalUs;
     const sys = syscallTotal >= h.lastSys[r] ? syscallTotal - h.lastSys[r] : syscallTotal;
     const dur = Math.max(nowUs - h.lastTs[r], 0);
+    this.lastWindowStartUs = h.lastTs[r];
     h.lastCpu[r] = cpuTotalUs;
     h.lastSys[r] = syscallTotal;
     h.lastTs[r] = nowUs;

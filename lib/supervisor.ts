@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   auditCapacity?: number;
   /** Clean windows after which a throttle is lifted (default 3). */
   unthrottleAfter?: number;
+  /** Rates are not checked before a process has run this long (default 1 s). */
+  startupGraceUs?: number;
 }
 
 export interface SpawnOptions {
@@ -89,6 +91,7 @@ export class AgentSupervisor {
   readonly deps: DependencyGraph;
   readonly profiler: Profiler;
   readonly unthrottleAfter: number;
+  readonly startupGraceUs: number;
   readonly #listeners: LifecycleListener[] = [];
   readonly #specs = new Map<number, AgentSpec>();
   #nextId = FIRST_DYNAMIC_ID;
@@ -112,6 +115,7 @@ export class AgentSupervisor {
     this.deps = new DependencyGraph(this.ctx);
     this.profiler = new Profiler();
     this.unthrottleAfter = options.unthrottleAfter ?? 3;
+    this.startupGraceUs = options.startupGraceUs ?? 1_000_000;
   }
 
   /** Why the last call that returned a negative errno failed. */
@@ -448,7 +452,12 @@ export class AgentSupervisor {
     const dur = r.lastDurationUs > 0 ? r.lastDurationUs : 1_000_000;
     const cpuPerSec = Math.round((r.lastCpuUs * 1_000_000) / dur);
     const sysPerSec = Math.round((r.lastSyscalls * 1_000_000) / dur);
-    const bits = this.faults.checkSampleAt(slot, cpuPerSec, memBytes, sysPerSec, now);
+    // Start-up is not representative (a Node or Python start reads hundreds of files in a few
+    // hundred ms): CPU and syscall rates are checked only once the process has run
+    // `startupGraceUs` and the window began after it started; memory and the watchdog at once.
+    const spawned = ctx.table.cols.spawnedAtUs[slot];
+    const warm = now - spawned >= this.startupGraceUs && r.lastWindowStartUs > spawned;
+    const bits = this.faults.checkSampleAt(slot, warm ? cpuPerSec : 0, memBytes, warm ? sysPerSec : 0, now);
     const e = ctx.ext.of(slot);
     if (bits === 0) {
       ctx.ext.cols.cleanWindows[e]++;

@@ -1,2 +1,3 @@
 /** The host part of lib/: the only place in lib/ that may import `node:` modules. */
 export * from "./process_host.ts";
+export * from "./proc_sampler.ts";

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { openSync, readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../mod.ts";
+import { sampleProcessGroups } from "./proc_sampler.ts";
 
 export interface ProcessHostOptions {
   /** Grace between SIGTERM and SIGKILL on a graceful stop (default 5000 ms). */
@@ -9,7 +10,14 @@ export interface ProcessHostOptions {
   /** Put into every agent's environment as AGENTSYS_ROOT. */
   mountPath?: string;
   log?: (line: string) => void;
+  /** Sampling window (default 1000 ms); 0 disables sampling. */
+  windowMs?: number;
+  /** Lines of output kept per agent for agents/<id>/log (default 200). */
+  logLines?: number;
 }
+
+/** Soft throttle: a SIGSTOP/SIGCONT duty cycle with this period. */
+const THROTTLE_PERIOD_MS = 100;
 
 /**
  * The host part of lib/: runs agents as real processes (own process group, so a stop reaches
@@ -26,6 +34,12 @@ export class ProcessHost implements AgentHost {
   readonly #mountPath: string | undefined;
   readonly #log: (line: string) => void;
   #closing = false;
+  readonly #windowMs: number;
+  readonly #logLines: number;
+  readonly #logs = new Map<number, string[]>();
+  readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
+  #sampler: ReturnType<typeof setInterval> | null = null;
+  #sampling = false;
   #devNull = -1;
   #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
 
@@ -34,7 +48,58 @@ export class ProcessHost implements AgentHost {
     this.#graceMs = options.graceMs ?? 5000;
     this.#mountPath = options.mountPath;
     this.#log = options.log ?? (() => {});
+    this.#windowMs = options.windowMs ?? 1000;
+    this.#logLines = options.logLines ?? 200;
     sup.onLifecycle((kind, id, arg) => this.#onLifecycle(kind, id, arg));
+    if (this.#windowMs > 0) {
+      this.#sampler = setInterval(() => void this.sampleOnce(), this.#windowMs);
+      this.#sampler.unref();
+    }
+  }
+
+  /**
+   * One sampling window: CPU, memory and syscall counters of every live agent's process
+   * group, fed to the supervisor (which checks limits and acts). Skipped if the previous
+   * window's reads are still running.
+   */
+  async sampleOnce(): Promise<void> {
+    if (this.#sampling || this.#closing) return;
+    this.#sampling = true;
+    try {
+      const byGroup = new Map<number, number>(); // pgid (= agent pid) → agent id
+      for (const [id, child] of this.#children) if (child.pid) byGroup.set(child.pid, id);
+      const samples = await sampleProcessGroups(new Set(byGroup.keys()));
+      for (const [pgid, id] of byGroup) {
+        const s = samples.get(pgid);
+        if (s && this.#children.get(id)?.pid === pgid) this.#sup.onSample(id, s.cpuUs, s.rssBytes, s.syscalls);
+      }
+    } finally {
+      this.#sampling = false;
+    }
+  }
+
+  /** The last lines the agent wrote to stdout or stderr (agents/<id>/log). */
+  agentLog(id: number): string {
+    const lines = this.#logs.get(id);
+    return lines && lines.length > 0 ? lines.join("\n") + "\n" : "";
+  }
+
+  #capture(id: number, stream: NodeJS.ReadableStream | null, tag: string): void {
+    if (!stream) return;
+    let partial = "";
+    stream.setEncoding?.("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() ?? "";
+      if (partial.length > 4096) {
+        parts.push(partial);
+        partial = "";
+      }
+      let lines = this.#logs.get(id);
+      if (!lines) this.#logs.set(id, (lines = []));
+      for (const l of parts) lines.push(`${tag} ${l}`);
+      if (lines.length > this.#logLines) lines.splice(0, lines.length - this.#logLines);
+    });
   }
 
   /** Start a process for `spec` and register it. Returns the AgentId or a negative errno. */
@@ -71,8 +136,17 @@ export class ProcessHost implements AgentHost {
       return code;
     }
     this.#children.set(id, child);
+    this.#capture(id, child.stdout, "out");
+    this.#capture(id, child.stderr, "err");
     child.on("exit", (exitCode, signal) => {
       if (this.#children.get(id) === child) this.#children.delete(id);
+      this.#endThrottle(id, false);
+      // Whatever the agent forked dies with it (systemd's KillMode=control-group).
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        /* group already empty */
+      }
       const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
       sup.onAgentExit(pid, status);
     });
@@ -104,7 +178,7 @@ export class ProcessHost implements AgentHost {
       /* no procfs: nothing to seal */
     }
     const max = leaky.length > 0 ? Math.max(...leaky) : 2;
-    const stdio: (number | "ignore")[] = ["ignore", "ignore", "ignore"];
+    const stdio: (number | "ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
     for (let fd = 3; fd <= max; fd++) stdio.push(leaky.includes(fd) ? this.#devNull : "ignore");
     this.#stdio = { at: now, value: stdio };
     return stdio;
@@ -141,11 +215,17 @@ export class ProcessHost implements AgentHost {
     if (kind === LIFE.stopRequested) {
       const child = this.#children.get(id);
       if (!child) return;
+      this.#endThrottle(id, false);
       if (arg === 1) return this.#signal(id, "SIGKILL");
       this.#signal(id, "SIGTERM");
+      this.#signal(id, "SIGCONT"); // a stopped (throttled) group must run to handle SIGTERM
       this.#later(this.#graceMs, () => {
         if (this.#children.get(id) === child) this.#signal(id, "SIGKILL");
       });
+    } else if (kind === LIFE.throttleRequested) {
+      this.#startThrottle(id);
+    } else if (kind === LIFE.unthrottleRequested) {
+      this.#endThrottle(id, true);
     } else if (kind === LIFE.restartScheduled) {
       if (this.#closing) return;
       this.#later(arg, () => {
@@ -158,9 +238,44 @@ export class ProcessHost implements AgentHost {
     }
   }
 
+  /**
+   * Soft throttle (no writable cgroup yet): stop and continue the agent's process group so it
+   * runs `cpu_quota_us` per second at most (50 % when the quota is 0 or a whole CPU), in
+   * 100 ms periods.
+   */
+  #startThrottle(id: number): void {
+    if (this.#throttles.has(id)) return;
+    const quota = this.#sup.faults.limitsOf(id)?.cpu_quota_us ?? 0;
+    // A quota of a whole CPU (or none) would not slow anything: throttle to half then (the
+    // syscall-flood case, where the CPU quota is not what was breached).
+    const share = quota > 0 && quota < 1_000_000 ? quota / 1_000_000 : 0.5;
+    const runMs = Math.max(1, Math.round(THROTTLE_PERIOD_MS * share));
+    const timer = setInterval(() => {
+      this.#signal(id, "SIGCONT");
+      const stopper = setTimeout(() => {
+        if (this.#throttles.get(id) === timer) this.#signal(id, "SIGSTOP");
+      }, runMs);
+      stopper.unref();
+    }, THROTTLE_PERIOD_MS);
+    timer.unref();
+    this.#throttles.set(id, timer);
+    this.#signal(id, "SIGSTOP");
+    this.#log(`agent ${id}: throttled to ${Math.round(share * 100)} % of a CPU (SIGSTOP/SIGCONT duty cycle)`);
+  }
+
+  #endThrottle(id: number, resume: boolean): void {
+    const timer = this.#throttles.get(id);
+    if (!timer) return;
+    clearInterval(timer);
+    this.#throttles.delete(id);
+    if (resume) this.#signal(id, "SIGCONT");
+  }
+
   /** Stop every agent (SIGTERM, SIGKILL after the grace) and cancel pending restarts. */
   async shutdown(): Promise<void> {
     this.#closing = true;
+    if (this.#sampler) clearInterval(this.#sampler);
+    for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     const waits: Promise<void>[] = [];

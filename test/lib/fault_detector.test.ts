@@ -113,7 +113,9 @@ t.test("onSample() catches memory, syscall floods and an expired watchdog", asyn
   t.equal(sup.getAgent(100)!.state, "stopping", "memory → Kill");
   sup.onAgentSpawn(2, { agent_id: 101, name: "flooder" });
   clock.advanceUs(1_000_000);
-  t.equal(sup.onSample(101, 0, 0, 5000), BREACH.syscalls);
+  t.equal(sup.onSample(101, 0, 0, 5000), 0, "start-up window: rates not checked yet");
+  clock.advanceUs(1_000_000);
+  t.equal(sup.onSample(101, 0, 0, 10_000), BREACH.syscalls);
   t.equal(sup.telemetry.agentMetrics(101)!.recent_faults[0].SyscallFlood !== undefined, true);
   sup.onAgentSpawn(3, { agent_id: 102, name: "hang", limits: { watchdog_timeout_us: 2_000_000 } });
   sup.touchAgent(102);
@@ -122,4 +124,18 @@ t.test("onSample() catches memory, syscall floods and an expired watchdog", asyn
   t.equal(sup.getAgent(102)!.state, "stopping", "Unresponsive → Restart: stopping first");
   t.equal(sup.ctx.sys[SYS.faults], 3);
   t.equal(sup.onSample(100, 0, 0, 0), 0, "no checks once stopping");
+});
+
+t.test("onSample() does not check rates during the start-up grace", async (t) => {
+  const { sup, clock } = createTestSupervisor();
+  sup.onAgentSpawn(1, { agent_id: 100, name: "node-start" });
+  let sys = 0;
+  for (let i = 0; i < 4; i++) {
+    clock.advanceUs(200_000);
+    sys += 400; // 2000/s during start-up
+    t.equal(sup.onSample(100, 0, 0, sys), 0, `window ${i + 1} inside the 1 s grace`);
+  }
+  clock.advanceUs(200_000);
+  sys += 400;
+  t.equal(sup.onSample(100, 0, 0, sys), BREACH.syscalls, "once the process has run 1 s, the rate counts");
 });

@@ -1,0 +1,83 @@
+import { readdir, readFile } from "node:fs/promises";
+
+/** Counters of one process group (an agent and everything it forked), cumulative. */
+export interface GroupSample {
+  /** utime+stime+cutime+cstime of every process in the group, in µs. */
+  cpuUs: number;
+  /** Resident memory of the group, bytes. */
+  rssBytes: number;
+  /** syscr+syscw from /proc/<pid>/io: the syscall-rate proxy of SPEC §4. */
+  syscalls: number;
+  processes: number;
+}
+
+// Linux reports stat times in clock ticks (USER_HZ, 100 on every mainstream kernel) and rss in
+// pages (4 KiB on x86-64 and arm64 defaults); both are fixed ABI values there.
+const US_PER_TICK = 10_000;
+const PAGE = 4096;
+
+/**
+ * Sample every process whose process group is in `groups`, with async reads only (the event
+ * loop also serves the FUSE tree). One readdir of /proc and one read of each process's stat
+ * per window; /proc/<pid>/io only for processes that belong to an agent.
+ *
+ * @example
+ * const s = await sampleProcessGroups(new Set([agentPid]));
+ * s.get(agentPid)?.cpuUs;
+ */
+export async function sampleProcessGroups(groups: ReadonlySet<number>): Promise<Map<number, GroupSample>> {
+  const out = new Map<number, GroupSample>();
+  if (groups.size === 0) return out;
+  let names: string[];
+  try {
+    names = await readdir("/proc");
+  } catch {
+    return out;
+  }
+  await Promise.all(
+    names.map(async (name) => {
+      const c = name.charCodeAt(0);
+      if (c < 48 || c > 57) return;
+      let stat: string;
+      try {
+        stat = await readFile(`/proc/${name}/stat`, "latin1");
+      } catch {
+        return; // exited meanwhile
+      }
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // f[0] is field 3 (state): pgrp is field 5, utime..cstime 14..17, rss 24.
+      const pgrp = Number(f[2]);
+      if (!groups.has(pgrp)) return;
+      let g = out.get(pgrp);
+      if (!g) out.set(pgrp, (g = { cpuUs: 0, rssBytes: 0, syscalls: 0, processes: 0 }));
+      g.cpuUs += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * US_PER_TICK;
+      g.rssBytes += Number(f[21]) * PAGE;
+      g.processes++;
+      try {
+        const io = await readFile(`/proc/${name}/io`, "latin1");
+        const r = /syscr: (\d+)/.exec(io);
+        const w = /syscw: (\d+)/.exec(io);
+        g.syscalls += Number(r?.[1] ?? 0) + Number(w?.[1] ?? 0);
+      } catch {
+        /* io needs ptrace rights over the process; count what we can */
+      }
+    }),
+  );
+  return out;
+}
+
+/** Pids in a process group (to check that a stop reached every child). */
+export async function pidsOfGroup(pgid: number): Promise<number[]> {
+  const names = await readdir("/proc").catch(() => [] as string[]);
+  const out: number[] = [];
+  await Promise.all(
+    names.map(async (n) => {
+      if (!/^\d+$/.test(n)) return;
+      const stat = await readFile(`/proc/${n}/stat`, "latin1").catch(() => "");
+      if (!stat) return;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) === pgid && f[0] !== "Z") out.push(Number(n));
+    }),
+  );
+  return out;
+}
