@@ -110,13 +110,23 @@ export class ProcessHost implements AgentHost {
     if (id < 0) return this.#fail(ERRNO.ENOSPC, "Cannot start agent: no free agent id");
     const existing = sup.getAgent(id);
     if (existing && existing.active) return this.#fail(ERRNO.EBUSY, `Cannot start agent ${id}: it is ${existing.state} with pid ${existing.pid}`);
+    const user = spec.user === undefined ? null : resolveUser(spec.user);
+    if (user === undefined) return this.#fail(ERRNO.EINVAL, `Cannot start agent ${id}: no such user "${spec.user}"`);
+    // s6-style readiness: the agent writes a newline to the fd named in AGENTSYS_NOTIFY_FD.
+    const stdio = [...(this.#childStdio() as (number | "ignore" | "pipe")[])];
+    const notifyFd = spec.readiness === "notify" ? stdio.length : -1;
+    if (notifyFd > 0) stdio.push("pipe");
+    const env: Record<string, string | undefined> = { ...process.env, ...spec.env, AGENTSYS_AGENT_ID: String(id) };
+    if (this.#mountPath) env.AGENTSYS_ROOT = this.#mountPath;
+    if (notifyFd > 0) env.AGENTSYS_NOTIFY_FD = String(notifyFd);
     let child: ChildProcess;
     try {
       child = spawn(spec.command, spec.args ?? [], {
         cwd: spec.cwd,
-        env: { ...process.env, ...spec.env, AGENTSYS_AGENT_ID: String(id), ...(this.#mountPath ? { AGENTSYS_ROOT: this.#mountPath } : {}) },
+        env,
         detached: true, // own process group: stop and kill reach the agent's children too
-        stdio: this.#childStdio(),
+        stdio,
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
       });
     } catch (e) {
       return this.#fail(ERRNO.EINVAL, `Cannot start agent ${id}: ${(e as Error).message}`);
@@ -136,6 +146,13 @@ export class ProcessHost implements AgentHost {
       return code;
     }
     this.#children.set(id, child);
+    if (notifyFd > 0) {
+      const pipe = child.stdio[notifyFd] as NodeJS.ReadableStream | null;
+      pipe?.on("data", (chunk: Buffer) => {
+        if (chunk.includes(10) && this.#children.get(id) === child) sup.markReady(id);
+      });
+      pipe?.on("error", () => {});
+    }
     this.#capture(id, child.stdout, "out");
     this.#capture(id, child.stderr, "err");
     child.on("exit", (exitCode, signal) => {
@@ -294,4 +311,20 @@ export class ProcessHost implements AgentHost {
   pids(): number[] {
     return [...this.#children.values()].map((c) => c.pid!).filter(Boolean);
   }
+}
+
+/** A user name or uid → uid and primary gid, from /etc/passwd; undefined when unknown. */
+export function resolveUser(user: string | number): { uid: number; gid: number } | undefined {
+  let passwd = "";
+  try {
+    passwd = readFileSync("/etc/passwd", "utf8");
+  } catch {
+    /* no passwd file */
+  }
+  for (const line of passwd.split("\n")) {
+    const f = line.split(":");
+    if (f.length < 4) continue;
+    if (f[0] === String(user) || f[2] === String(user)) return { uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  return typeof user === "number" ? { uid: user, gid: user } : undefined;
 }

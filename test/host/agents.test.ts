@@ -122,6 +122,26 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
     t.ok(await until(() => kids.every((k) => !alive(k)), 5000), "all children gone");
   });
 
+  t.test("readiness notify: starting until the agent writes a newline to its notify fd", async (t) => {
+    const spec = { agent_id: 29, name: "slow-start", readiness: "notify", command: node, args: [`${AGENTS}ready.cjs`] };
+    await spawnAgent(d, `spawn ${JSON.stringify(spec).replace(/"/g, '\\"')}`);
+    t.equal(await field(d, 29, "State"), "starting");
+    t.ok(await until(async () => (await field(d, 29, "State")) === "running", 5000), "running after readiness");
+    t.match((await d.sh('cat "$M/agents/29/log"')).stdout, /out ready/);
+  });
+
+  t.test("an agent runs as its spec's user", async (t) => {
+    const spec = { agent_id: 30, name: "as-nobody", user: "nobody", command: "sleep", args: ["1000"] };
+    await spawnAgent(d, `spawn ${JSON.stringify(spec).replace(/"/g, '\\"')}`);
+    const pid = Number(/^PID: (\d+)$/m.exec((await d.sh('cat "$M/agents/30/status"')).stdout)?.[1]);
+    const uid = (await d.sh(`awk '/^Uid:/ {print $2}' /proc/${pid}/status`)).stdout.trim();
+    const nobody = (await d.sh("id -u nobody")).stdout.trim();
+    t.equal(uid, nobody, `pid ${pid} runs as uid ${nobody}`);
+    const bad = await d.sh(`echo 'spawn {"agent_id":31,"name":"x","user":"no-such-user-here","command":"sleep","args":["1"]}' > "$M/ctl"`);
+    t.match(bad.stderr, /Invalid argument/);
+    t.match((await d.sh('tail -n 1 "$M/last_error"')).stdout, /no such user "no-such-user-here"/);
+  });
+
   t.test("counters reconcile: spawns = exits + active", async (t) => {
     const j = JSON.parse((await d.sh('cat "$M/telemetry"')).stdout);
     const s = j.system_metrics;
