@@ -1,5 +1,5 @@
 import { AgentSupervisor } from "../lib/mod.ts";
-import { ProcessHost } from "../lib/host/mod.ts";
+import { CgroupCpu, ProcessHost } from "../lib/host/mod.ts";
 import { mountAgentFs } from "../fs/mod.ts";
 import { defaultMountpoint, parseFlags } from "./config.ts";
 
@@ -24,7 +24,9 @@ export async function runUp(args: string[]): Promise<number> {
   const graceMs = num("grace", 5000);
   const mountpoint = (flags.mount as string | undefined) ?? defaultMountpoint();
   const sup = new AgentSupervisor();
-  const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs });
+  const cgroup = await CgroupCpu.detect();
+  log(`enforcement: CPU throttle by ${cgroup ? `cgroup v1 (${cgroup.root})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; memory by sampling (kill on breach)`);
+  const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup });
   const mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true, agentLog: (id) => host.agentLog(id) });
   log(`mounted ${mountpoint} (pid ${process.pid})`);
 

@@ -66,6 +66,9 @@ export interface AgentInfo {
 
 type Transition = (s: AgentSupervisor, slot: number, arg: number) => number;
 
+/** A throttled agent's window is clean below this fraction of its limits. */
+const UNTHROTTLE_HEADROOM = 0.8;
+
 /** Shared default, so the spawn hot path allocates nothing for absent options. */
 const NO_OPTIONS: SpawnOptions = Object.freeze({});
 
@@ -457,7 +460,11 @@ export class AgentSupervisor {
     // `startupGraceUs` and the window began after it started; memory and the watchdog at once.
     const spawned = ctx.table.cols.spawnedAtUs[slot];
     const warm = now - spawned >= this.startupGraceUs && r.lastWindowStartUs > spawned;
-    const bits = this.faults.checkSampleAt(slot, warm ? cpuPerSec : 0, memBytes, warm ? sysPerSec : 0, now);
+    // While throttled, usage sits just under the cap the throttle imposes; a window only counts
+    // as clean (towards lifting the throttle) below 80 % of the limit, or throttling would
+    // oscillate: lift, breach, throttle again.
+    const k = state === STATE.throttled ? 1 / UNTHROTTLE_HEADROOM : 1;
+    const bits = this.faults.checkSampleAt(slot, warm ? cpuPerSec * k : 0, memBytes, warm ? sysPerSec * k : 0, now);
     const e = ctx.ext.of(slot);
     if (bits === 0) {
       ctx.ext.cols.cleanWindows[e]++;

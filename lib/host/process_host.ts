@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { openSync, readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../mod.ts";
+import type { CgroupCpu } from "./cgroup_cpu.ts";
 import { sampleProcessGroups } from "./proc_sampler.ts";
 
 export interface ProcessHostOptions {
@@ -14,6 +15,8 @@ export interface ProcessHostOptions {
   windowMs?: number;
   /** Lines of output kept per agent for agents/<id>/log (default 200). */
   logLines?: number;
+  /** Hard CPU throttling (CgroupCpu.detect()); without it, a signal duty cycle. */
+  cgroup?: CgroupCpu | null;
 }
 
 /** Soft throttle: a SIGSTOP/SIGCONT duty cycle with this period. */
@@ -40,6 +43,7 @@ export class ProcessHost implements AgentHost {
   readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
   #sampler: ReturnType<typeof setInterval> | null = null;
   #sampling = false;
+  readonly #cgroup: CgroupCpu | null;
   #devNull = -1;
   #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
 
@@ -50,6 +54,7 @@ export class ProcessHost implements AgentHost {
     this.#log = options.log ?? (() => {});
     this.#windowMs = options.windowMs ?? 1000;
     this.#logLines = options.logLines ?? 200;
+    this.#cgroup = options.cgroup ?? null;
     sup.onLifecycle((kind, id, arg) => this.#onLifecycle(kind, id, arg));
     if (this.#windowMs > 0) {
       this.#sampler = setInterval(() => void this.sampleOnce(), this.#windowMs);
@@ -146,6 +151,7 @@ export class ProcessHost implements AgentHost {
       return code;
     }
     this.#children.set(id, child);
+    if (this.#cgroup) void this.#cgroup.attach(id, pid);
     if (notifyFd > 0) {
       const pipe = child.stdio[notifyFd] as NodeJS.ReadableStream | null;
       pipe?.on("data", (chunk: Buffer) => {
@@ -163,6 +169,10 @@ export class ProcessHost implements AgentHost {
         process.kill(-pid, "SIGKILL");
       } catch {
         /* group already empty */
+      }
+      if (this.#cgroup && !this.#children.has(id)) {
+        const cg = this.#cgroup;
+        setTimeout(() => void cg.release(id), 100).unref(); // after the SIGKILLed rest is reaped
       }
       const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
       sup.onAgentExit(pid, status);
@@ -266,6 +276,17 @@ export class ProcessHost implements AgentHost {
     // A quota of a whole CPU (or none) would not slow anything: throttle to half then (the
     // syscall-flood case, where the CPU quota is not what was breached).
     const share = quota > 0 && quota < 1_000_000 ? quota / 1_000_000 : 0.5;
+    if (this.#cgroup) {
+      const cg = this.#cgroup;
+      const marker = setInterval(() => {}, 1 << 30); // marks "throttled"; no duty cycle needed
+      marker.unref();
+      this.#throttles.set(id, marker);
+      void cg.setQuota(id, share).then((ok) => {
+        if (!ok) this.#log(`agent ${id}: cgroup throttle failed`);
+      });
+      this.#log(`agent ${id}: throttled to ${Math.round(share * 100)} % of a CPU (cgroup cpu.cfs_quota_us)`);
+      return;
+    }
     const runMs = Math.max(1, Math.round(THROTTLE_PERIOD_MS * share));
     const timer = setInterval(() => {
       this.#signal(id, "SIGCONT");
@@ -285,6 +306,11 @@ export class ProcessHost implements AgentHost {
     if (!timer) return;
     clearInterval(timer);
     this.#throttles.delete(id);
+    if (this.#cgroup) {
+      // Lifted even without `resume`: a restarted process joins the same group.
+      void this.#cgroup.setQuota(id, null);
+      return;
+    }
     if (resume) this.#signal(id, "SIGCONT");
   }
 
@@ -305,6 +331,8 @@ export class ProcessHost implements AgentHost {
     }, this.#graceMs);
     await Promise.all(waits);
     clearTimeout(kill);
+    await new Promise((r) => setTimeout(r, 50)); // let the group kills be reaped
+    await this.#cgroup?.close();
   }
 
   /** Pids of the processes this host started and that still run. */

@@ -96,6 +96,7 @@ t.test("onSample() raises faults from windows and lifts a throttle after clean w
   t.equal(sup.telemetry.agentMetrics(100)!.recent_faults.length, 1);
   t.equal(window(600_000), BREACH.cpu, "still over while throttled…");
   t.equal(sup.telemetry.agentMetrics(100)!.fault_count, 1, "…but no new fault while throttled");
+  t.equal(window(450_000), BREACH.cpu, "just under the quota while throttled is not clean (90 % > 80 %)");
   window(100_000);
   window(100_000);
   t.equal(sup.getAgent(100)!.state, "throttled");
