@@ -11,8 +11,11 @@ Commands:
 Options for up:
   --mount DIR   mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,
                 else \${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)
+  --state DIR   state directory (default /var/lib/agentsys as root, else
+                \${XDG_STATE_HOME:-~/.local/state}/agentsys); agents' output in DIR/logs
   --window MS   sampling window (default 1000)
   --grace MS    SIGTERM → SIGKILL grace on stop (default 5000)
+  --keep-agents on SIGINT/SIGTERM, unmount but leave the agents running
   --debug       trace every FUSE request (libfuse debug)
   -h, --help    show this help
 `;

@@ -1,7 +1,8 @@
 import { AgentSupervisor } from "../lib/mod.ts";
-import { CgroupCpu, ProcessHost } from "../lib/host/mod.ts";
+import { mkdir } from "node:fs/promises";
+import { AgentLogs, CgroupCpu, ProcessHost } from "../lib/host/mod.ts";
 import { mountAgentFs } from "../fs/mod.ts";
-import { defaultMountpoint, parseFlags } from "./config.ts";
+import { defaultMountpoint, defaultStateDir, parseFlags } from "./config.ts";
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} agentsys: ${line}\n`);
@@ -9,9 +10,9 @@ function log(line: string): void {
 
 /** `agentsys up`: mount the tree over a fresh core, run until SIGINT/SIGTERM, unmount. */
 export async function runUp(args: string[]): Promise<number> {
-  const flags = parseFlags(args, { mount: "string", window: "string", grace: "string", debug: "boolean", help: "boolean" });
+  const flags = parseFlags(args, { mount: "string", state: "string", window: "string", grace: "string", "keep-agents": "boolean", debug: "boolean", help: "boolean" });
   if (flags.help) {
-    process.stdout.write("Usage: agentsys up [--mount DIR] [--window MS] [--grace MS] [--debug]\n");
+    process.stdout.write("Usage: agentsys up [--mount DIR] [--state DIR] [--window MS] [--grace MS] [--keep-agents] [--debug]\n");
     return 0;
   }
   const num = (name: string, dflt: number) => {
@@ -24,9 +25,14 @@ export async function runUp(args: string[]): Promise<number> {
   const graceMs = num("grace", 5000);
   const mountpoint = (flags.mount as string | undefined) ?? defaultMountpoint();
   const sup = new AgentSupervisor();
+  const stateDir = (flags.state as string | undefined) ?? defaultStateDir();
+  await mkdir(`${stateDir}/logs`, { recursive: true });
+  const logs = new AgentLogs(`${stateDir}/logs`);
   const cgroup = await CgroupCpu.detect();
+  sup.enforcement = { cpu: cgroup ? "cgroup-v1" : "signals", memory: "sampled" };
   log(`enforcement: CPU throttle by ${cgroup ? `cgroup v1 (${cgroup.root})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; memory by sampling (kill on breach)`);
-  const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup });
+  const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
+  const keep = flags["keep-agents"] === true;
   const mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true, agentLog: (id) => host.agentLog(id) });
   log(`mounted ${mountpoint} (pid ${process.pid})`);
 
@@ -35,8 +41,8 @@ export async function runUp(args: string[]): Promise<number> {
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      log(`${signal}: stopping agents and unmounting`);
-      await host.shutdown();
+      log(`${signal}: ${keep ? "leaving agents running" : "stopping agents"} and unmounting`);
+      await host.shutdown(keep);
       await mounted.unmount();
       log("unmounted");
       resolve(0);

@@ -6,6 +6,13 @@ export function defaultMountpoint(env: Record<string, string | undefined> = proc
   return `${env.XDG_RUNTIME_DIR || "/tmp"}/agentsys-${uid}`;
 }
 
+/** The state directory (SPEC §1): flag, else /var/lib/agentsys for root, else XDG state. */
+export function defaultStateDir(env: Record<string, string | undefined> = process.env): string {
+  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+  if (uid === 0) return "/var/lib/agentsys";
+  return `${env.XDG_STATE_HOME || `${env.HOME ?? "/tmp"}/.local/state`}/agentsys`;
+}
+
 /** Strict flag parsing: known flags only; `--flag value` and `--flag=value`. */
 export function parseFlags(args: string[], spec: Record<string, "string" | "boolean">): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};

@@ -26,6 +26,9 @@ export function renderMetrics(sup: AgentSupervisor): string {
   metric("agentsys_active_agents", "gauge", "Agents with a running process.", [["", s[SYS.active]]]);
   metric("agentsys_agents", "gauge", "Agents known, in any state.", [["", sup.agentCount()]]);
   metric("agentsys_compliance_score", "gauge", "System compliance score (0-1).", [["", sup.compliance.systemScore()]]);
+  metric("agentsys_enforcement_info", "gauge", "How limits are enforced (labels), always 1.", [
+    [`{cpu="${escapeLabel(sup.enforcement.cpu)}",memory="${escapeLabel(sup.enforcement.memory)}"}`, 1],
+  ]);
 
   const t = sup.ctx.table;
   const c = t.cols;

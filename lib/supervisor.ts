@@ -95,6 +95,8 @@ export class AgentSupervisor {
   readonly profiler: Profiler;
   readonly unthrottleAfter: number;
   readonly startupGraceUs: number;
+  /** How the host enforces limits, for the tree to show (set by the host at start-up). */
+  enforcement: { cpu: string; memory: string } = { cpu: "none", memory: "sampled" };
   readonly #listeners: LifecycleListener[] = [];
   readonly #specs = new Map<number, AgentSpec>();
   #nextId = FIRST_DYNAMIC_ID;

@@ -2,3 +2,4 @@
 export * from "./process_host.ts";
 export * from "./proc_sampler.ts";
 export * from "./cgroup_cpu.ts";
+export * from "./agent_logs.ts";

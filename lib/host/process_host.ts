@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../mod.ts";
+import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupCpu } from "./cgroup_cpu.ts";
 import { sampleProcessGroups } from "./proc_sampler.ts";
 
@@ -13,8 +14,8 @@ export interface ProcessHostOptions {
   log?: (line: string) => void;
   /** Sampling window (default 1000 ms); 0 disables sampling. */
   windowMs?: number;
-  /** Lines of output kept per agent for agents/<id>/log (default 200). */
-  logLines?: number;
+  /** Where agents' output goes (files in the state directory); without it, nowhere. */
+  logs?: AgentLogs | null;
   /** Hard CPU throttling (CgroupCpu.detect()); without it, a signal duty cycle. */
   cgroup?: CgroupCpu | null;
 }
@@ -38,8 +39,7 @@ export class ProcessHost implements AgentHost {
   readonly #log: (line: string) => void;
   #closing = false;
   readonly #windowMs: number;
-  readonly #logLines: number;
-  readonly #logs = new Map<number, string[]>();
+  readonly #logs: AgentLogs | null;
   readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
   #sampler: ReturnType<typeof setInterval> | null = null;
   #sampling = false;
@@ -53,7 +53,7 @@ export class ProcessHost implements AgentHost {
     this.#mountPath = options.mountPath;
     this.#log = options.log ?? (() => {});
     this.#windowMs = options.windowMs ?? 1000;
-    this.#logLines = options.logLines ?? 200;
+    this.#logs = options.logs ?? null;
     this.#cgroup = options.cgroup ?? null;
     sup.onLifecycle((kind, id, arg) => this.#onLifecycle(kind, id, arg));
     if (this.#windowMs > 0) {
@@ -74,6 +74,7 @@ export class ProcessHost implements AgentHost {
       const byGroup = new Map<number, number>(); // pgid (= agent pid) → agent id
       for (const [id, child] of this.#children) if (child.pid) byGroup.set(child.pid, id);
       const samples = await sampleProcessGroups(new Set(byGroup.keys()));
+      await this.#logs?.rotate();
       for (const [pgid, id] of byGroup) {
         const s = samples.get(pgid);
         if (s && this.#children.get(id)?.pid === pgid) this.#sup.onSample(id, s.cpuUs, s.rssBytes, s.syscalls);
@@ -85,26 +86,7 @@ export class ProcessHost implements AgentHost {
 
   /** The last lines the agent wrote to stdout or stderr (agents/<id>/log). */
   agentLog(id: number): string {
-    const lines = this.#logs.get(id);
-    return lines && lines.length > 0 ? lines.join("\n") + "\n" : "";
-  }
-
-  #capture(id: number, stream: NodeJS.ReadableStream | null, tag: string): void {
-    if (!stream) return;
-    let partial = "";
-    stream.setEncoding?.("utf8");
-    stream.on("data", (chunk: string) => {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop() ?? "";
-      if (partial.length > 4096) {
-        parts.push(partial);
-        partial = "";
-      }
-      let lines = this.#logs.get(id);
-      if (!lines) this.#logs.set(id, (lines = []));
-      for (const l of parts) lines.push(`${tag} ${l}`);
-      if (lines.length > this.#logLines) lines.splice(0, lines.length - this.#logLines);
-    });
+    return this.#logs ? this.#logs.tail(id) : "";
   }
 
   /** Start a process for `spec` and register it. Returns the AgentId or a negative errno. */
@@ -121,6 +103,16 @@ export class ProcessHost implements AgentHost {
     const stdio = [...(this.#childStdio() as (number | "ignore" | "pipe")[])];
     const notifyFd = spec.readiness === "notify" ? stdio.length : -1;
     if (notifyFd > 0) stdio.push("pipe");
+    let logFd = -1;
+    if (this.#logs) {
+      try {
+        logFd = this.#logs.open(id);
+        stdio[1] = logFd;
+        stdio[2] = logFd;
+      } catch (e) {
+        this.#log(`agent ${id}: no log file (${(e as Error).message}); output discarded`);
+      }
+    }
     const env: Record<string, string | undefined> = { ...process.env, ...spec.env, AGENTSYS_AGENT_ID: String(id) };
     if (this.#mountPath) env.AGENTSYS_ROOT = this.#mountPath;
     if (notifyFd > 0) env.AGENTSYS_NOTIFY_FD = String(notifyFd);
@@ -135,6 +127,8 @@ export class ProcessHost implements AgentHost {
       });
     } catch (e) {
       return this.#fail(ERRNO.EINVAL, `Cannot start agent ${id}: ${(e as Error).message}`);
+    } finally {
+      if (logFd >= 0) closeSync(logFd); // the child has its own copy
     }
     child.on("error", (e) => this.#log(`agent ${id}: ${e.message}`));
     const pid = child.pid;
@@ -159,8 +153,6 @@ export class ProcessHost implements AgentHost {
       });
       pipe?.on("error", () => {});
     }
-    this.#capture(id, child.stdout, "out");
-    this.#capture(id, child.stderr, "err");
     child.on("exit", (exitCode, signal) => {
       if (this.#children.get(id) === child) this.#children.delete(id);
       this.#endThrottle(id, false);
@@ -205,7 +197,7 @@ export class ProcessHost implements AgentHost {
       /* no procfs: nothing to seal */
     }
     const max = leaky.length > 0 ? Math.max(...leaky) : 2;
-    const stdio: (number | "ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
+    const stdio: (number | "ignore" | "pipe")[] = ["ignore", "ignore", "ignore"];
     for (let fd = 3; fd <= max; fd++) stdio.push(leaky.includes(fd) ? this.#devNull : "ignore");
     this.#stdio = { at: now, value: stdio };
     return stdio;
@@ -314,10 +306,19 @@ export class ProcessHost implements AgentHost {
     if (resume) this.#signal(id, "SIGCONT");
   }
 
-  /** Stop every agent (SIGTERM, SIGKILL after the grace) and cancel pending restarts. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stop every agent (SIGTERM, SIGKILL after the grace) and cancel pending restarts; with
+   * `keepAgents`, leave them running (their output goes to files, not to us) and only let go.
+   */
+  async shutdown(keepAgents = false): Promise<void> {
     this.#closing = true;
     if (this.#sampler) clearInterval(this.#sampler);
+    if (keepAgents) {
+      for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
+      for (const t of this.#timers) clearTimeout(t);
+      for (const child of this.#children.values()) child.unref();
+      return;
+    }
     for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();

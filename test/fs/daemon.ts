@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, readFile, rmdir, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Test } from "tap";
@@ -56,7 +56,11 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
   const mount = mountAt ?? join(tmpdir(), `agentsys-test-${process.pid}-${++counter}`);
   await mkdir(mount, { recursive: true });
   let log = "";
-  const child = spawn(process.execPath, [BIN, "up", "--mount", mount, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  const state = `${mount}-state`;
+  // Sampling changes CPU and memory columns between two reads; tests of the tree's formats
+  // and read consistency run without it unless they ask for a window.
+  if (!extraArgs.includes("--window")) extraArgs = [...extraArgs, "--window", "0"];
+  const child = spawn(process.execPath, [BIN, "up", "--mount", mount, "--state", state, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -92,6 +96,7 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
     await d.stop();
     await sh(`fusermount -uz '${mount}' 2>/dev/null; true`);
     await rmdir(mount).catch(() => {});
+    await rm(state, { recursive: true, force: true });
   });
   return d;
 }

@@ -95,7 +95,7 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
   t.test("a well-behaved heartbeat agent stays running and its output is in log", async (t) => {
     await spawnAgent(d, `spawn 26 beat none -- ${node} ${AGENTS}heartbeat.cjs`);
     await d.sh('echo "limits 26 watchdog_timeout_us=1000000" > "$M/ctl"');
-    t.ok(await until(async () => /out beat 5/.test((await d.sh('cat "$M/agents/26/log"')).stdout), 10_000), "log has its lines");
+    t.ok(await until(async () => /^beat 5$/m.test((await d.sh('cat "$M/agents/26/log"')).stdout), 10_000), "log has its lines");
     t.equal(await field(d, 26, "State"), "running");
     t.equal(await field(d, 26, "Fault count"), "0");
   });
@@ -127,7 +127,7 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
     await spawnAgent(d, `spawn ${JSON.stringify(spec).replace(/"/g, '\\"')}`);
     t.equal(await field(d, 29, "State"), "starting");
     t.ok(await until(async () => (await field(d, 29, "State")) === "running", 5000), "running after readiness");
-    t.match((await d.sh('cat "$M/agents/29/log"')).stdout, /out ready/);
+    t.match((await d.sh('cat "$M/agents/29/log"')).stdout, /^ready$/m);
   });
 
   t.test("an agent runs as its spec's user", async (t) => {
