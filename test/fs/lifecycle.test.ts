@@ -62,3 +62,15 @@ t.test("a live mountpoint is refused, not stacked", async (t) => {
   t.match(r.stderr, /Mountpoint in use/);
   t.equal((await d1.sh('cat "$M/status" > /dev/null')).code, 0, "the first daemon still serves");
 });
+
+t.test("--keep-agents: SIGTERM unmounts but leaves the agents running", async (t) => {
+  const d = await startDaemon(t, ["--keep-agents"]);
+  await d.sh('echo "spawn 7 a none -- sleep 1000" > "$M/ctl"');
+  const pid = Number((await d.sh('ls "$M/by-pid"')).stdout.trim());
+  t.teardown(() => {
+    if (alive(pid)) process.kill(-pid, "SIGKILL"); // a pid we started
+  });
+  t.equal(await d.stop("SIGTERM"), 0);
+  t.equal(await mounted(d.mount), false, "unmounted");
+  t.ok(alive(pid), "the agent still runs");
+});
