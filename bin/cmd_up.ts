@@ -33,7 +33,13 @@ export async function runUp(args: string[]): Promise<number> {
   log(`enforcement: CPU throttle by ${cgroup ? `cgroup v1 (${cgroup.root})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; memory by sampling (kill on breach)`);
   const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
   const keep = flags["keep-agents"] === true;
-  const mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true, agentLog: (id) => host.agentLog(id) });
+  let mounted;
+  try {
+    mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true, agentLog: (id) => host.agentLog(id) });
+  } catch (e) {
+    await host.shutdown();
+    throw e;
+  }
   log(`mounted ${mountpoint} (pid ${process.pid})`);
 
   return new Promise<number>((resolve) => {

@@ -2,6 +2,23 @@ import { access, mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
 
 const PERIOD_US = 100_000;
 
+/** Remove groups left by daemons that died without closing (only empty ones can go). */
+async function sweepStale(mountRoot: string): Promise<void> {
+  for (const n of await readdir(mountRoot).catch(() => [] as string[])) {
+    const m = /^agentsys-(\d+)$/.exec(n);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // that daemon still runs
+    } catch {
+      /* gone: sweep */
+    }
+    const dir = `${mountRoot}/${n}`;
+    for (const c of await readdir(dir).catch(() => [] as string[])) if (/^\d+$/.test(c)) await rmdir(`${dir}/${c}`).catch(() => {});
+    await rmdir(dir).catch(() => {});
+  }
+}
+
 /**
  * Hard CPU throttling through a cgroup v1 `cpu` hierarchy, when one is mounted and writable:
  * every agent gets `<root>/agentsys-<daemon pid>/<id>` at spawn (its later children inherit
@@ -21,6 +38,7 @@ export class CgroupCpu {
     const root = `${mountRoot}/agentsys-${process.pid}`;
     try {
       await access(`${mountRoot}/cpu.cfs_quota_us`);
+      await sweepStale(mountRoot);
       await mkdir(root, { recursive: true });
       await access(`${root}/cpu.cfs_quota_us`);
       return new CgroupCpu(root);
