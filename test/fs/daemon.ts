@@ -110,3 +110,13 @@ export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 50
   }
   return fn();
 }
+
+/** Does a process exist (signal 0)? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

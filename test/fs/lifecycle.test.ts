@@ -1,18 +1,9 @@
 import t from "tap";
 import { readFile } from "node:fs/promises";
-import { sh, startDaemon, until } from "./daemon.ts";
+import { alive, sh, startDaemon, until } from "./daemon.ts";
 
 async function mounted(path: string): Promise<boolean> {
   return (await readFile("/proc/self/mounts", "utf8")).split("\n").some((l) => l.split(" ")[1] === path);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 t.test("SIGTERM stops the agents, unmounts and exits 0", async (t) => {

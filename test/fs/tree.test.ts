@@ -1,16 +1,8 @@
-import t, { type Test } from "tap";
-import { readFile, writeFile } from "node:fs/promises";
+import t from "tap";
+import { golden } from "../golden.ts";
 import parsePrometheus from "parse-prometheus-text-format";
 import { NODE, childrenOf } from "../../fs/node_kind.ts";
 import { startDaemon } from "./daemon.ts";
-
-const GOLDEN = new URL("../../fixtures/golden/", import.meta.url);
-
-async function golden(t: Test, name: string, actual: string): Promise<void> {
-  const file = new URL(name, GOLDEN);
-  if (process.env.UPDATE_GOLDEN === "1") await writeFile(file, actual);
-  t.equal(actual, await readFile(file, "utf8"), `${name} is byte-exact`);
-}
 
 t.test("the mounted tree, read by real processes", async (t) => {
   const d = await startDaemon(t);

@@ -1,5 +1,5 @@
 import t from "tap";
-import { startDaemon, until, type Daemon } from "../fs/daemon.ts";
+import { alive, startDaemon, until, type Daemon } from "../fs/daemon.ts";
 
 const AGENTS = new URL("../../fixtures/agents/", import.meta.url).pathname;
 const WINDOW = 200;
@@ -13,15 +13,6 @@ async function field(d: Daemon, id: number, name: string): Promise<string> {
 async function spawnAgent(d: Daemon, line: string): Promise<void> {
   const r = await d.sh(`echo "${line}" > "$M/ctl"`);
   if (r.code !== 0) throw new Error(`spawn failed: ${r.stderr}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 t.test("real agents: each fixture produces its fault and action", async (t) => {

@@ -1,16 +1,7 @@
-import t, { type Test } from "tap";
-import { readFile, writeFile } from "node:fs/promises";
+import t from "tap";
+import { golden } from "../golden.ts";
 import { renderAgentInfo, renderCompliance, renderStatus, renderTelemetry } from "../../lib/mod.ts";
 import { buildScenario } from "./scenario.ts";
-
-const GOLDEN = new URL("../../fixtures/golden/", import.meta.url);
-
-/** Compare with fixtures/golden/<name>; UPDATE_GOLDEN=1 rewrites it (then review the diff). */
-async function golden(t: Test, name: string, actual: string): Promise<void> {
-  const file = new URL(name, GOLDEN);
-  if (process.env.UPDATE_GOLDEN === "1") await writeFile(file, actual);
-  t.equal(actual, await readFile(file, "utf8"), `${name} is byte-exact`);
-}
 
 t.test("renderStatus() matches the golden SIS export_proc text", async (t) => {
   const text = renderStatus(buildScenario());
