@@ -1,4 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 
 /** Counters of one process group (an agent and everything it forked), cumulative. */
 export interface GroupSample {
@@ -80,4 +81,54 @@ export async function pidsOfGroup(pgid: number): Promise<number[]> {
     }),
   );
   return out;
+}
+
+/**
+ * `sampleProcessGroups` on a worker thread with sync reads (see proc_sampler_worker.ts); falls
+ * back to the async version where the worker cannot start (e.g. running from .ts sources).
+ */
+export class ProcSampler {
+  #worker: Worker | null = null;
+  #seq = 0;
+  #pending = new Map<number, (m: Map<number, GroupSample>) => void>();
+
+  constructor() {
+    try {
+      const url = new URL("./proc_sampler_worker.js", import.meta.url);
+      if (!url.pathname.endsWith(".js") || import.meta.url.endsWith(".ts")) return;
+      this.#worker = new Worker(url);
+      this.#worker.unref();
+      this.#worker.on("message", (m: { seq: number; out: [number, number, number, number, number][] }) => {
+        const map = new Map<number, GroupSample>();
+        for (const [pgid, cpuUs, rssBytes, syscalls, processes] of m.out) map.set(pgid, { cpuUs, rssBytes, syscalls, processes });
+        this.#pending.get(m.seq)?.(map);
+        this.#pending.delete(m.seq);
+      });
+      this.#worker.on("error", () => {
+        this.#worker = null;
+        for (const r of this.#pending.values()) r(new Map());
+        this.#pending.clear();
+      });
+    } catch {
+      this.#worker = null;
+    }
+  }
+
+  get usesWorker(): boolean {
+    return this.#worker !== null;
+  }
+
+  sample(groups: ReadonlySet<number>): Promise<Map<number, GroupSample>> {
+    if (!this.#worker || groups.size === 0) return sampleProcessGroups(groups);
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      this.#pending.set(seq, resolve);
+      this.#worker!.postMessage({ seq, groups: [...groups] });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.terminate();
+    this.#worker = null;
+  }
 }

@@ -4,7 +4,7 @@ import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../mod.ts";
 import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupCpu } from "./cgroup_cpu.ts";
-import { sampleProcessGroups } from "./proc_sampler.ts";
+import { ProcSampler } from "./proc_sampler.ts";
 
 export interface ProcessHostOptions {
   /** Grace between SIGTERM and SIGKILL on a graceful stop (default 5000 ms). */
@@ -44,6 +44,7 @@ export class ProcessHost implements AgentHost {
   #sampler: ReturnType<typeof setInterval> | null = null;
   #sampling = false;
   readonly #cgroup: CgroupCpu | null;
+  readonly #procs = new ProcSampler();
   #devNull = -1;
   #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
 
@@ -73,7 +74,7 @@ export class ProcessHost implements AgentHost {
     try {
       const byGroup = new Map<number, number>(); // pgid (= agent pid) → agent id
       for (const [id, child] of this.#children) if (child.pid) byGroup.set(child.pid, id);
-      const samples = await sampleProcessGroups(new Set(byGroup.keys()));
+      const samples = await this.#procs.sample(new Set(byGroup.keys()));
       await this.#logs?.rotate();
       for (const [pgid, id] of byGroup) {
         const s = samples.get(pgid);
@@ -313,6 +314,7 @@ export class ProcessHost implements AgentHost {
   async shutdown(keepAgents = false): Promise<void> {
     this.#closing = true;
     if (this.#sampler) clearInterval(this.#sampler);
+    await this.#procs.close();
     if (keepAgents) {
       for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
       for (const t of this.#timers) clearTimeout(t);
