@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 
 const PERIOD_US = 100_000;
 
@@ -21,7 +21,7 @@ async function sweepStale(mountRoot: string): Promise<void> {
 
 /**
  * Hard CPU throttling through a cgroup v1 `cpu` hierarchy, when one is mounted and writable:
- * every agent gets `<root>/agentsys-<daemon pid>/<id>` at spawn (its later children inherit
+ * every agent gets `<daemon's own cpu cgroup>/agentsys-<daemon pid>/<id>` at spawn (its later children inherit
  * it), and a throttle sets `cpu.cfs_quota_us` for the group; unthrottle writes -1. Where no
  * writable hierarchy exists, the host falls back to the SIGSTOP/SIGCONT duty cycle.
  * cgroup v2 (`cpu.max`) is not wired yet: the machines this project runs on mount v1 `cpu`.
@@ -34,7 +34,13 @@ export class CgroupCpu {
   }
 
   /** A usable hierarchy, or null (then throttling is by signals). */
-  static async detect(mountRoot = "/sys/fs/cgroup/cpu"): Promise<CgroupCpu | null> {
+  static async detect(hierarchy = "/sys/fs/cgroup/cpu"): Promise<CgroupCpu | null> {
+    // Under the daemon's own cpu cgroup (from /proc/self/cgroup), not the hierarchy's top.
+    const own = (await readFile("/proc/self/cgroup", "utf8").catch(() => ""))
+      .split("\n")
+      .map((l) => l.split(":"))
+      .find((f) => f.length >= 3 && f[1].split(",").includes("cpu"))?.[2] ?? "/";
+    const mountRoot = `${hierarchy}${own === "/" ? "" : own}`;
     const root = `${mountRoot}/agentsys-${process.pid}`;
     try {
       await access(`${mountRoot}/cpu.cfs_quota_us`);
