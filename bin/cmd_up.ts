@@ -1,6 +1,6 @@
 import { AgentSupervisor } from "../lib/mod.ts";
 import { mkdir } from "node:fs/promises";
-import { AgentLogs, CgroupCpu, ProcessHost } from "../lib/host/mod.ts";
+import { AgentLogs, CgroupV1, ProcessHost } from "../lib/host/mod.ts";
 import { mountAgentFs } from "../fs/mod.ts";
 import { defaultMountpoint, defaultStateDir, parseFlags } from "./config.ts";
 
@@ -28,9 +28,12 @@ export async function runUp(args: string[]): Promise<number> {
   const stateDir = (flags.state as string | undefined) ?? defaultStateDir();
   await mkdir(`${stateDir}/logs`, { recursive: true });
   const logs = new AgentLogs(`${stateDir}/logs`);
-  const cgroup = await CgroupCpu.detect();
-  sup.enforcement = { cpu: cgroup ? "cgroup-v1" : "signals", memory: "sampled" };
-  log(`enforcement: CPU throttle by ${cgroup ? `cgroup v1 (${cgroup.root})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; memory by sampling (kill on breach)`);
+  const cgroup = await CgroupV1.detect();
+  sup.enforcement = { cpu: cgroup?.cpuRoot ? "cgroup-v1" : "signals", memory: cgroup?.memoryRoot ? "cgroup-v1" : "sampled" };
+  log(
+    `enforcement: CPU throttle by ${cgroup?.cpuRoot ? `cgroup v1 (${cgroup.cpuRoot})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; ` +
+      `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}`,
+  );
   const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
   const keep = flags["keep-agents"] === true;
   let mounted;

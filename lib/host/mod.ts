@@ -1,5 +1,5 @@
 /** The host part of lib/: the only place in lib/ that may import `node:` modules. */
 export * from "./process_host.ts";
 export * from "./proc_sampler.ts";
-export * from "./cgroup_cpu.ts";
+export * from "./cgroup_v1.ts";
 export * from "./agent_logs.ts";

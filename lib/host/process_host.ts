@@ -3,7 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../mod.ts";
 import type { AgentLogs } from "./agent_logs.ts";
-import type { CgroupCpu } from "./cgroup_cpu.ts";
+import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
 
 export interface ProcessHostOptions {
@@ -16,8 +16,8 @@ export interface ProcessHostOptions {
   windowMs?: number;
   /** Where agents' output goes (files in the state directory); without it, nowhere. */
   logs?: AgentLogs | null;
-  /** Hard CPU throttling (CgroupCpu.detect()); without it, a signal duty cycle. */
-  cgroup?: CgroupCpu | null;
+  /** Hard limits (CgroupV1.detect()); without it, a signal duty cycle and sampled memory. */
+  cgroup?: CgroupV1 | null;
 }
 
 /** Soft throttle: a SIGSTOP/SIGCONT duty cycle with this period. */
@@ -43,7 +43,8 @@ export class ProcessHost implements AgentHost {
   readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
   #sampler: ReturnType<typeof setInterval> | null = null;
   #sampling = false;
-  readonly #cgroup: CgroupCpu | null;
+  readonly #cgroup: CgroupV1 | null;
+  readonly #oomKills = new Map<number, number>();
   readonly #procs = new ProcSampler();
   #devNull = -1;
   #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
@@ -77,6 +78,7 @@ export class ProcessHost implements AgentHost {
       const samples = await this.#procs.sample(new Set(byGroup.keys()));
       await this.#logs?.rotate();
       for (const [pgid, id] of byGroup) {
+        if (this.#cgroup) void this.#cgroup.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0);
         const s = samples.get(pgid);
         if (s && this.#children.get(id)?.pid === pgid) this.#sup.onSample(id, s.cpuUs, s.rssBytes, s.syscalls);
       }
@@ -146,7 +148,10 @@ export class ProcessHost implements AgentHost {
       return code;
     }
     this.#children.set(id, child);
-    if (this.#cgroup) void this.#cgroup.attach(id, pid);
+    if (this.#cgroup) {
+      const cg = this.#cgroup;
+      void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
+    }
     if (notifyFd > 0) {
       const pipe = child.stdio[notifyFd] as NodeJS.ReadableStream | null;
       pipe?.on("data", (chunk: Buffer) => {
@@ -154,24 +159,41 @@ export class ProcessHost implements AgentHost {
       });
       pipe?.on("error", () => {});
     }
-    child.on("exit", (exitCode, signal) => {
-      if (this.#children.get(id) === child) this.#children.delete(id);
-      this.#endThrottle(id, false);
-      // Whatever the agent forked dies with it (systemd's KillMode=control-group).
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        /* group already empty */
-      }
-      if (this.#cgroup && !this.#children.has(id)) {
-        const cg = this.#cgroup;
-        setTimeout(() => void cg.release(id), 100).unref(); // after the SIGKILLed rest is reaped
-      }
-      const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
-      sup.onAgentExit(pid, status);
-    });
+    child.on("exit", (exitCode, signal) => void this.#onExit(id, pid, child, exitCode, signal));
     this.#log(`agent ${id} (${spec.name}) started, pid ${pid}`);
     return id;
+  }
+
+  async #onExit(id: number, pid: number, child: ChildProcess, exitCode: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const sup = this.#sup;
+    // A SIGKILL from the kernel's OOM killer in the agent's memory group is the memory limit
+    // doing its job: report MemoryExceeded (its recovery action runs) before the exit, so the
+    // exit is not taken for a crash.
+    if (signal === "SIGKILL" && this.#cgroup?.memoryRoot) {
+      const { kills, peak } = await this.#cgroup.oomKills(id);
+      if (kills > (this.#oomKills.get(id) ?? 0)) {
+        this.#oomKills.set(id, kills);
+        const limit = sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0;
+        if (sup.getAgent(id)?.pid === pid) sup.onFault(id, { type: "MemoryExceeded", used: Math.max(peak, limit), limit });
+      }
+    }
+    if (this.#children.get(id) === child) this.#children.delete(id);
+    this.#endThrottle(id, false);
+    // Whatever the agent forked dies with it (systemd's KillMode=control-group).
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* group already empty */
+    }
+    if (this.#cgroup && !this.#children.has(id)) {
+      const cg = this.#cgroup;
+      setTimeout(() => {
+        this.#oomKills.delete(id); // a new group starts counting from 0
+        void cg.release(id);
+      }, 100).unref(); // after the SIGKILLed rest is reaped
+    }
+    const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
+    sup.onAgentExit(pid, status);
   }
 
   /**
@@ -269,7 +291,7 @@ export class ProcessHost implements AgentHost {
     // A quota of a whole CPU (or none) would not slow anything: throttle to half then (the
     // syscall-flood case, where the CPU quota is not what was breached).
     const share = quota > 0 && quota < 1_000_000 ? quota / 1_000_000 : 0.5;
-    if (this.#cgroup) {
+    if (this.#cgroup?.cpuRoot) {
       const cg = this.#cgroup;
       const marker = setInterval(() => {}, 1 << 30); // marks "throttled"; no duty cycle needed
       marker.unref();
@@ -299,7 +321,7 @@ export class ProcessHost implements AgentHost {
     if (!timer) return;
     clearInterval(timer);
     this.#throttles.delete(id);
-    if (this.#cgroup) {
+    if (this.#cgroup?.cpuRoot) {
       // Lifted even without `resume`: a restarted process joins the same group.
       void this.#cgroup.setQuota(id, null);
       return;

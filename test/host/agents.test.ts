@@ -52,6 +52,10 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
     t.ok(await until(async () => (await field(d, 22, "State")) === "exited", 10_000), "killed");
     const m = (await d.sh('cat "$M/agents/22/metrics"')).stdout;
     t.match(m, /Memory exceeded: \d+ bytes used, limit 150000000 bytes/);
+    // SIGKILL from the kernel at the cgroup limit, or SIGTERM from the Kill action when a sample
+    // saw it first: both are the memory limit at work.
+    t.match(await field(d, 22, "Last exit code"), /^(137|143)$/, "killed by a signal");
+    t.notMatch((await d.sh('cat "$M/events"')).stdout, /Fault 22 Crashed/, "a memory kill is not a crash");
   });
 
   t.test("spinner is throttled and its CPU share drops", async (t) => {

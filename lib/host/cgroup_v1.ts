@@ -1,0 +1,130 @@
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+
+const PERIOD_US = 100_000;
+
+/** The daemon's own cgroup path in a v1 hierarchy with `controller`, from /proc/self/cgroup. */
+async function ownPath(controller: string): Promise<string> {
+  const text = await readFile("/proc/self/cgroup", "utf8").catch(() => "");
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f.length >= 3 && f[1].split(",").includes(controller)) return f[2] === "/" ? "" : f[2];
+  }
+  return "";
+}
+
+/** Remove groups left by daemons that died without closing (only empty ones can go). */
+async function sweepStale(parent: string): Promise<void> {
+  for (const n of await readdir(parent).catch(() => [] as string[])) {
+    const m = /^agentsys-(\d+)$/.exec(n);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // that daemon still runs
+    } catch {
+      /* gone: sweep */
+    }
+    const dir = `${parent}/${n}`;
+    for (const c of await readdir(dir).catch(() => [] as string[])) if (/^\d+$/.test(c)) await rmdir(`${dir}/${c}`).catch(() => {});
+    await rmdir(dir).catch(() => {});
+  }
+}
+
+/** `<hierarchy>/<daemon's own group>/agentsys-<pid>` if the hierarchy is there and writable. */
+async function makeRoot(hierarchy: string, controller: string, probe: string): Promise<string | null> {
+  try {
+    const parent = `${hierarchy}${await ownPath(controller)}`;
+    await access(`${parent}/${probe}`);
+    await sweepStale(parent);
+    const root = `${parent}/agentsys-${process.pid}`;
+    await mkdir(root, { recursive: true });
+    await access(`${root}/${probe}`);
+    return root;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Hard limits through cgroup v1 hierarchies, when mounted and writable (detected at start):
+ * every agent gets `<daemon's own group>/agentsys-<daemon pid>/<id>` in the `cpu` and `memory`
+ * hierarchies at spawn (its later children inherit them). A throttle sets `cpu.cfs_quota_us`;
+ * the agent's memory limit is `memory.limit_in_bytes`, so the kernel stops it at the limit
+ * instead of a sampler noticing a window later. Where a hierarchy is missing, the host falls
+ * back to signals (throttle) or sampling (memory). cgroup v2 is not wired yet.
+ */
+export class CgroupV1 {
+  readonly cpuRoot: string | null;
+  readonly memoryRoot: string | null;
+  readonly #memLimit = new Map<number, number>();
+
+  private constructor(cpuRoot: string | null, memoryRoot: string | null) {
+    this.cpuRoot = cpuRoot;
+    this.memoryRoot = memoryRoot;
+  }
+
+  /** Whatever is usable; null when neither hierarchy is. */
+  static async detect(base = "/sys/fs/cgroup"): Promise<CgroupV1 | null> {
+    const cpu = await makeRoot(`${base}/cpu`, "cpu", "cpu.cfs_quota_us");
+    const memory = await makeRoot(`${base}/memory`, "memory", "memory.limit_in_bytes");
+    return cpu || memory ? new CgroupV1(cpu, memory) : null;
+  }
+
+  /** Put a process (and so its future children) in the agent's groups. */
+  async attach(id: number, pid: number): Promise<void> {
+    for (const root of [this.cpuRoot, this.memoryRoot]) {
+      if (!root) continue;
+      try {
+        await mkdir(`${root}/${id}`, { recursive: true });
+        await writeFile(`${root}/${id}/cgroup.procs`, String(pid));
+      } catch {
+        /* the process may already be gone */
+      }
+    }
+  }
+
+  /** Limit the agent to `share` of one CPU, or lift the limit (null). False if not possible. */
+  async setQuota(id: number, share: number | null): Promise<boolean> {
+    if (!this.cpuRoot) return false;
+    try {
+      await writeFile(`${this.cpuRoot}/${id}/cpu.cfs_period_us`, String(PERIOD_US));
+      await writeFile(`${this.cpuRoot}/${id}/cpu.cfs_quota_us`, share === null ? "-1" : String(Math.max(1000, Math.round(share * PERIOD_US))));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Set the agent's hard memory limit (0 = none); writes only when it changed. */
+  async setMemoryLimit(id: number, bytes: number): Promise<void> {
+    if (!this.memoryRoot || this.#memLimit.get(id) === bytes) return;
+    try {
+      await writeFile(`${this.memoryRoot}/${id}/memory.limit_in_bytes`, bytes > 0 ? String(bytes) : "-1");
+      this.#memLimit.set(id, bytes);
+    } catch {
+      /* below current usage the kernel refuses: the sampler still kills at the limit */
+    }
+  }
+
+  /** OOM kills in the agent's memory group, and its peak usage (bytes). */
+  async oomKills(id: number): Promise<{ kills: number; peak: number }> {
+    if (!this.memoryRoot) return { kills: 0, peak: 0 };
+    const ctl = await readFile(`${this.memoryRoot}/${id}/memory.oom_control`, "utf8").catch(() => "");
+    const peak = await readFile(`${this.memoryRoot}/${id}/memory.max_usage_in_bytes`, "utf8").catch(() => "0");
+    return { kills: Number(/^oom_kill (\d+)$/m.exec(ctl)?.[1] ?? 0), peak: Number(peak.trim()) || 0 };
+  }
+
+  /** Remove an agent's groups once its processes are gone (EBUSY otherwise: left for close). */
+  async release(id: number): Promise<void> {
+    this.#memLimit.delete(id);
+    for (const root of [this.cpuRoot, this.memoryRoot]) if (root) await rmdir(`${root}/${id}`).catch(() => {});
+  }
+
+  /** Remove every group this daemon made. */
+  async close(): Promise<void> {
+    for (const root of [this.cpuRoot, this.memoryRoot]) {
+      if (!root) continue;
+      for (const n of await readdir(root).catch(() => [] as string[])) if (/^\d+$/.test(n)) await rmdir(`${root}/${n}`).catch(() => {});
+      await rmdir(root).catch(() => {});
+    }
+  }
+}
