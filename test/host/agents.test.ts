@@ -18,6 +18,9 @@ async function spawnAgent(d: Daemon, line: string): Promise<void> {
 t.test("real agents: each fixture produces its fault and action", async (t) => {
   const d = await startDaemon(t, ["--window", String(WINDOW), "--grace", String(GRACE)]);
   const node = process.execPath;
+  const backend = /enforcement: (.*)$/m.exec(d.log())?.[1] ?? "(not logged)";
+  t.comment(`enforcement backend on this machine: ${backend}`);
+  t.match(backend, /CPU throttle by (cgroup v1|SIGSTOP\/SIGCONT)/);
 
   t.test("crasher restarts with growing delays and ends failed after max_restarts", async (t) => {
     await d.sh('echo "recovery default base_ms=50" > "$M/recovery"');
