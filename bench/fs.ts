@@ -40,7 +40,7 @@ function mounted(path: string): boolean {
 }
 
 async function startAgentsys(mnt: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt, "--state", `${mnt}-state`, "--window", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   await waitFor(child, (l) => l.includes(`mounted ${mnt}`));
   return child;
 }

@@ -17,7 +17,7 @@ const BIN = join(ROOT, "dist/bin/agentsys.js");
 
 async function startDaemon(mnt: string): Promise<ChildProcess> {
   mkdirSync(mnt, { recursive: true });
-  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt, "--window", "1000", "--grace", "1000"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt, "--state", `${mnt}-state`, "--window", "1000", "--grace", "1000"], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not mount: ${log}`)), 15_000);
