@@ -158,9 +158,8 @@ export class AgentFs implements FsOps {
       return this.#reject(path, h, ERRNO.EINVAL, "write is not valid UTF-8", "");
     }
     const out = this.#applyText(h, text);
-    const via = path;
-    if (out.code < 0) return this.#reject(via, h, out.code, out.reason ?? "", out.line ?? "");
-    this.#sup.policy.audit(this.#agentOf(h), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via });
+    if (out.code < 0) return this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
+    this.#sup.policy.audit(this.#agentOf(h), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
     if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results) h.replies.push(encoder.encode(`ok ${r.code}\n`));
     return data.byteLength;
   }
@@ -243,7 +242,7 @@ function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
 
 function takeReplies(h: Handle, len: number): Uint8Array {
   if (h.replies.length === 0) return EMPTY;
-  const all = h.replies.length === 1 ? h.replies[0] : concat(null, concatAll(h.replies));
+  const all = h.replies.length === 1 ? h.replies[0] : concatAll(h.replies);
   const n = Math.min(len, all.byteLength);
   const out = all.slice(0, n);
   h.replies = n < all.byteLength ? [all.slice(n)] : [];

@@ -1,5 +1,4 @@
 import {
-
   FAULT_NAMES,
   LIMIT_FIELDS,
   renderAgentDeps,
