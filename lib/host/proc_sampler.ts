@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
+import { parseIoSyscalls, parseProcStat } from "./proc_stat.ts";
 
 /** Counters of one process group (an agent and everything it forked), cumulative. */
 export interface GroupSample {
@@ -11,11 +12,6 @@ export interface GroupSample {
   syscalls: number;
   processes: number;
 }
-
-// Linux reports stat times in clock ticks (USER_HZ, 100 on every mainstream kernel) and rss in
-// pages (4 KiB on x86-64 and arm64 defaults); both are fixed ABI values there.
-const US_PER_TICK = 10_000;
-const PAGE = 4096;
 
 /**
  * Sample every process whose process group is in `groups`, with async reads only (the event
@@ -45,20 +41,15 @@ export async function sampleProcessGroups(groups: ReadonlySet<number>): Promise<
       } catch {
         return; // exited meanwhile
       }
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // f[0] is field 3 (state): pgrp is field 5, utime..cstime 14..17, rss 24.
-      const pgrp = Number(f[2]);
-      if (!groups.has(pgrp)) return;
-      let g = out.get(pgrp);
-      if (!g) out.set(pgrp, (g = { cpuUs: 0, rssBytes: 0, syscalls: 0, processes: 0 }));
-      g.cpuUs += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * US_PER_TICK;
-      g.rssBytes += Number(f[21]) * PAGE;
+      const st = parseProcStat(stat);
+      if (!groups.has(st.pgrp)) return;
+      let g = out.get(st.pgrp);
+      if (!g) out.set(st.pgrp, (g = { cpuUs: 0, rssBytes: 0, syscalls: 0, processes: 0 }));
+      g.cpuUs += st.cpuUs;
+      g.rssBytes += st.rssBytes;
       g.processes++;
       try {
-        const io = await readFile(`/proc/${name}/io`, "latin1");
-        const r = /syscr: (\d+)/.exec(io);
-        const w = /syscw: (\d+)/.exec(io);
-        g.syscalls += Number(r?.[1] ?? 0) + Number(w?.[1] ?? 0);
+        g.syscalls += parseIoSyscalls(await readFile(`/proc/${name}/io`, "latin1"));
       } catch {
         /* io needs ptrace rights over the process; count what we can */
       }
@@ -76,8 +67,8 @@ export async function pidsOfGroup(pgid: number): Promise<number[]> {
       if (!/^\d+$/.test(n)) return;
       const stat = await readFile(`/proc/${n}/stat`, "latin1").catch(() => "");
       if (!stat) return;
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) === pgid && f[0] !== "Z") out.push(Number(n));
+      const st = parseProcStat(stat);
+      if (st.pgrp === pgid && st.state !== "Z") out.push(Number(n));
     }),
   );
   return out;

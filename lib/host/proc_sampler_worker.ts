@@ -1,5 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { readdirSync, readFileSync } from "node:fs";
+import { parseIoSyscalls, parseProcStat } from "./proc_stat.ts";
 
 /**
  * The /proc scan of `proc_sampler.ts`, with synchronous reads, on a worker thread: a sync read
@@ -8,9 +9,6 @@ import { readdirSync, readFileSync } from "node:fs";
  * worker keeps the main thread — which serves the FUSE tree — free, as the async version did.
  * Only procfs is read here, never the agentsys mount.
  */
-const US_PER_TICK = 10_000;
-const PAGE = 4096;
-
 parentPort?.on("message", (msg: { seq: number; groups: number[] }) => {
   const groups = new Set(msg.groups);
   const out: [number, number, number, number, number][] = []; // pgid, cpuUs, rss, syscalls, procs
@@ -30,17 +28,15 @@ parentPort?.on("message", (msg: { seq: number; groups: number[] }) => {
     } catch {
       continue;
     }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pgrp = Number(f[2]);
-    if (!groups.has(pgrp)) continue;
-    let g = acc.get(pgrp);
-    if (!g) acc.set(pgrp, (g = [pgrp, 0, 0, 0, 0]));
-    g[1] += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * US_PER_TICK;
-    g[2] += Number(f[21]) * PAGE;
+    const st = parseProcStat(stat);
+    if (!groups.has(st.pgrp)) continue;
+    let g = acc.get(st.pgrp);
+    if (!g) acc.set(st.pgrp, (g = [st.pgrp, 0, 0, 0, 0]));
+    g[1] += st.cpuUs;
+    g[2] += st.rssBytes;
     g[4]++;
     try {
-      const io = readFileSync(`/proc/${name}/io`, "latin1");
-      g[3] += Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+      g[3] += parseIoSyscalls(readFileSync(`/proc/${name}/io`, "latin1"));
     } catch {
       /* not permitted */
     }
