@@ -92,17 +92,16 @@ function needAgent(sup: AgentSupervisor, id: number): CommandResult | null {
   return sup.hasAgent(id) ? null : { code: ERRNO.ESRCH, reason: `no such agent: ${id}` };
 }
 
-function recoveryActions(cmd: RecoveryCommand | DefaultRecoveryCommand): number[] | null {
-  if (cmd.preset) {
-    const base: number[] = [...RECOVERY_PRESETS[cmd.preset]];
-    for (const [k, v] of Object.entries(cmd.actions)) if (v) base[FAULT_NAMES.indexOf(k as never)] = ACTION_NAMES.indexOf(v);
-    return base;
-  }
-  const names = Object.keys(cmd.actions);
-  if (names.length === 0) return null;
-  return FAULT_NAMES.map((f) => {
-    const a = (cmd.actions as Record<string, string | undefined>)[f];
-    return a === undefined ? -1 : ACTION_NAMES.indexOf(a as never);
+/**
+ * The seven actions a recovery command asks for: the preset (or, without one, the current
+ * actions) with the named faults overridden; null when it names neither.
+ */
+function recoveryActions(cmd: RecoveryCommand | DefaultRecoveryCommand, current: Record<string, string>): number[] | null {
+  const named = cmd.actions as Record<string, string | undefined>;
+  if (!cmd.preset && Object.keys(named).length === 0) return null;
+  return FAULT_NAMES.map((f, k) => {
+    const a = named[f] ?? (cmd.preset ? undefined : current[f]);
+    return a === undefined ? RECOVERY_PRESETS[cmd.preset!][k] : ACTION_NAMES.indexOf(a as never);
   });
 }
 
@@ -149,20 +148,15 @@ export function runCommand(ctx: DispatchContext, cmd: Command): CommandResult {
     case "limits":
       return fromCode(sup, sup.faults.setAgentLimits(cmd.agent, cmd.limits));
     case "recovery": {
-      const actions = recoveryActions(cmd);
       const current = sup.faults.recoveryOf(cmd.agent);
       if (!current) return { code: ERRNO.ESRCH, reason: `no such agent: ${cmd.agent}` };
-      const merged = actions?.map((a, k) => (a >= 0 ? a : ACTION_NAMES.indexOf(current.actions[FAULT_NAMES[k]]))) ?? null;
-      return fromCode(sup, sup.faults.setAgentRecovery(cmd.agent, merged, cmd.backoff));
+      return fromCode(sup, sup.faults.setAgentRecovery(cmd.agent, recoveryActions(cmd, current.actions), cmd.backoff));
     }
     case "default-limits":
       sup.faults.setDefaultLimits(cmd.limits);
       return { code: 0 };
     case "default-recovery": {
-      const actions = recoveryActions(cmd);
-      const current = sup.faults.defaultRecovery();
-      const merged = actions?.map((a, k) => (a >= 0 ? a : ACTION_NAMES.indexOf(current.actions[FAULT_NAMES[k]]))) ?? null;
-      sup.faults.setDefaultRecovery(merged, cmd.backoff);
+      sup.faults.setDefaultRecovery(recoveryActions(cmd, sup.faults.defaultRecovery().actions), cmd.backoff);
       return { code: 0 };
     }
     case "dep": {
