@@ -142,7 +142,7 @@ export class AgentFs implements FsOps {
     // A request shorter than max_write is the last piece of its write(2) (direct_io splits
     // only at max_write). Pieces before it are held, so one write(2) is applied as a whole.
     const final = data.byteLength < this.#maxWrite;
-    const buf = concat(h.pending, data); // copies: `data` points into libfuse memory
+    const buf = concatAll(h.pending ? [h.pending, data] : [data]); // copies: `data` points into libfuse memory
     this.#ctx.caller = { via: path };
     h.pending = null;
     if (h.kind === "syscall") return this.#writeRecords(path, h, buf, final, data.byteLength);
@@ -231,13 +231,6 @@ export class AgentFs implements FsOps {
     // `>` opens with O_TRUNC, which arrives as truncate: meaningless for control files, allowed.
     return NODE[r.kind].type === "control" ? 0 : ERRNO.EACCES;
   }
-}
-
-function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array((a?.byteLength ?? 0) + b.byteLength);
-  if (a) out.set(a, 0);
-  out.set(b, a?.byteLength ?? 0);
-  return out;
 }
 
 function takeReplies(h: Handle, len: number): Uint8Array {

@@ -10,34 +10,19 @@ import { HEADER_SIZE } from "./record_layout.ts";
  * const [r] = await callSyscalls("/run/agentsys/syscall", [SyscallRequests.heartbeat(1000)]);
  */
 export async function callSyscalls(path: string, requests: Uint8Array[]): Promise<ReplyRecord[]> {
-  const total = requests.reduce((n, r) => n + r.byteLength, 0);
-  const batch = new Uint8Array(total);
-  let off = 0;
-  for (const r of requests) {
-    batch.set(r, off);
-    off += r.byteLength;
-  }
   const fh = await open(path, "r+");
   try {
-    await fh.write(batch, 0, batch.byteLength);
-    const chunks: Uint8Array[] = [];
-    let have = 0;
+    await fh.write(Buffer.concat(requests)); // one write(2): records must not span writes
     const replies: ReplyRecord[] = [];
+    const buf = Buffer.alloc(Math.max(HEADER_SIZE, 1 << 16));
+    let pending = Buffer.alloc(0); // bytes of a reply not complete yet
     while (replies.length < requests.length) {
-      const buf = Buffer.alloc(Math.max(HEADER_SIZE, 1 << 16));
       const { bytesRead } = await fh.read(buf, 0, buf.byteLength, null);
       if (bytesRead === 0) break;
-      chunks.push(buf.subarray(0, bytesRead));
-      have += bytesRead;
-      const all = Buffer.concat(chunks, have);
-      const { replies: got, rest } = decodeReplies(all);
+      pending = Buffer.concat([pending, buf.subarray(0, bytesRead)]);
+      const { replies: got, rest } = decodeReplies(pending);
       replies.push(...got);
-      chunks.length = 0;
-      have = 0;
-      if (rest > 0) {
-        chunks.push(all.subarray(all.byteLength - rest));
-        have = rest;
-      }
+      pending = pending.subarray(pending.byteLength - rest);
     }
     return replies;
   } finally {
