@@ -13,36 +13,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, writeSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SyscallRequests } from "../syscalls/mod.ts";
+import { startAgentsys, stopServer } from "./_daemon.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname; // dist/bench → repo
-const BIN = join(ROOT, "dist/bin/agentsys.js");
 const C_SRC = join(ROOT, "bench/c/statusfs.c");
 const C_BIN = join(tmpdir(), "agentsys-statusfs");
 
-function waitFor(child: ChildProcess, marker: (log: string) => boolean, ms = 15_000): Promise<void> {
-  let log = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Cannot start ${child.spawnfile}: no ready mark in ${ms} ms: ${log}`)), ms);
-    const on = (d: Buffer) => {
-      log += d;
-      if (marker(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on("data", on);
-    child.stderr?.on("data", on);
-  });
-}
-
 function mounted(path: string): boolean {
   return spawnSync("mountpoint", ["-q", path]).status === 0;
-}
-
-async function startAgentsys(mnt: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt, "--state", `${mnt}-state`, "--window", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  await waitFor(child, (l) => l.includes(`mounted ${mnt}`));
-  return child;
 }
 
 async function startC(mnt: string, bytes: number): Promise<ChildProcess | null> {
@@ -59,12 +37,6 @@ async function startC(mnt: string, bytes: number): Promise<ChildProcess | null> 
   const end = Date.now() + 10_000;
   while (!mounted(mnt) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   return mounted(mnt) ? child : null;
-}
-
-async function stop(child: ChildProcess, mnt: string): Promise<void> {
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
-  spawnSync("fusermount", ["-uz", mnt], { stdio: "ignore" });
 }
 
 const buf = Buffer.alloc(1 << 20);
@@ -137,7 +109,7 @@ console.log(`# bench/fs — node ${process.version}, ${new Date().toISOString()}
 for (const agents of [10, 1000]) {
   const mnt = join(base, `a${agents}`);
   mkdirSync(mnt, { recursive: true });
-  const d = await startAgentsys(mnt);
+  const d = await startAgentsys(mnt, ["--window", "0"]);
   register(mnt, agents);
   const a = latency(`${mnt}/status`, 3000);
   const cm = join(base, `c${agents}`);
@@ -156,8 +128,8 @@ for (const agents of [10, 1000]) {
     rows.push(`| shim calls/s, 1 record per write (heartbeat) | ${f1(single)} | – | – |`);
     rows.push(`| shim calls/s, 1000 records per write (heartbeat) | ${f1(batched)} | – | – |`);
   }
-  if (c) await stop(c, cm);
-  await stop(d, mnt);
+  if (c) await stopServer(c, cm);
+  await stopServer(d, mnt);
 }
 console.log("");
 console.log("| measure | agentsys (fuse-native) | C libfuse 2 reference | ratio |");

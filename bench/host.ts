@@ -7,36 +7,11 @@
  *
  * Run: `npm run bench:host`.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const BIN = join(ROOT, "dist/bin/agentsys.js");
-
-async function startDaemon(mnt: string): Promise<ChildProcess> {
-  mkdirSync(mnt, { recursive: true });
-  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt, "--state", `${mnt}-state`, "--window", "1000", "--grace", "1000"], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not mount: ${log}`)), 15_000);
-    child.stderr!.on("data", (d) => {
-      log += d;
-      if (log.includes(`mounted ${mnt}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return child;
-}
-
-async function stopDaemon(child: ChildProcess, mnt: string): Promise<void> {
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
-  spawnSync("fusermount", ["-uz", mnt], { stdio: "ignore" });
-}
+import { startAgentsys, stopServer } from "./_daemon.ts";
 
 function ctl(mnt: string, text: string): void {
   const fd = openSync(`${mnt}/ctl`, "w");
@@ -69,7 +44,7 @@ console.log(`# bench/host — node ${process.version}, ${new Date().toISOString(
 {
   // crash → replacement running
   const mnt = join(base, "crash");
-  const d = await startDaemon(mnt);
+  const d = await startAgentsys(mnt, ["--window", "1000", "--grace", "1000"]);
   ctl(mnt, "recovery default base_ms=0\nspawn 100 victim none auto_restart=true max_restarts=65535 -- sleep 100000\n");
   const times: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -84,12 +59,12 @@ console.log(`# bench/host — node ${process.version}, ${new Date().toISOString(
     await sleep(20);
   }
   rows.push(`| crash (kill -9) → replacement running, zero backoff, 20 kills | p50 ${pct(times, 0.5).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms |`);
-  await stopDaemon(d, mnt);
+  await stopServer(d, mnt);
 }
 
 for (const n of [100, 1000]) {
   const mnt = join(base, `idle${n}`);
-  const d = await startDaemon(mnt);
+  const d = await startAgentsys(mnt, ["--window", "1000", "--grace", "1000"]);
   const lines = Array.from({ length: n }, (_, i) => `spawn ${100 + i} idle-${i} none -- sleep 100000`).join("\n") + "\n";
   const t0 = performance.now();
   ctl(mnt, lines);
@@ -102,7 +77,7 @@ for (const n of [100, 1000]) {
   await sleep(10_000);
   const cpu = ((cpuTicks(d.pid!) - c0) * 10) / (performance.now() - w0); // ticks are 10 ms
   rows.push(`| daemon with ${n} idle agents, 1 s window: CPU, RSS | ${(cpu * 100).toFixed(1)} % of a core, ${rssMiB(d.pid!).toFixed(0)} MiB |`);
-  await stopDaemon(d, mnt);
+  await stopServer(d, mnt);
 }
 
 console.log("");

@@ -1,5 +1,5 @@
 import Fuse from "fuse-native";
-import { DEFAULT_MAX_WRITE, type BackendFactory, type FileStat, type FsOps } from "./backend.ts";
+import { DEFAULT_MAX_WRITE, type BackendFactory, type FileStat } from "./backend.ts";
 
 const EIO = -5;
 const EPERM = -1;
