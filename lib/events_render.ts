@@ -1,7 +1,7 @@
 import { ACTION_NAMES } from "./fault_action.ts";
 import { STATE_NAME } from "./agent_state.ts";
 import { EVENT, EVENT_NAMES } from "./event_ring.ts";
-import { FAULT_FIELDS, FAULT_NAMES } from "./fault.ts";
+import { FAULT, FAULT_FIELDS, FAULT_NAMES } from "./fault.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 
 /**
@@ -30,7 +30,7 @@ export function renderEvents(sup: AgentSupervisor): string {
         const kind = r.a[p];
         const fields = FAULT_FIELDS[kind] ?? [];
         const text = r.text(p);
-        const vals = fields.length === 2 ? [r.b[p], r.c[p]] : kind === 3 ? [r.b[p]] : [JSON.stringify(text)];
+        const vals = fields.length === 2 ? [r.b[p], r.c[p]] : kind === FAULT.Crashed ? [r.b[p]] : [JSON.stringify(text)];
         detail = ` ${FAULT_NAMES[kind]} ${fields.map((f, j) => `${f}=${vals[j]}`).join(" ")}`;
         break;
       }

@@ -15,6 +15,11 @@ function kv(label: string, value: string | number, width = 19): string {
   return `  ${label.padEnd(width)}${value}`;
 }
 
+/** A limit as SIS printed it, or "unlimited" for 0 (no limit). */
+function orUnlimited(value: number, unit: string): string {
+  return value > 0 ? `${value}${unit}` : "unlimited";
+}
+
 function lines(...ls: string[]): string {
   return ls.join("\n") + "\n";
 }
@@ -55,7 +60,6 @@ export function renderAgentResources(sup: AgentSupervisor, id: number): string {
   const l = sup.faults.limitsOf(id)!;
   const rate = sup.resources.syscallRate(id, 1);
   const cpuRate = sup.resources.cpuRate(id, 1);
-  const limit = (v: number, unit: string) => (v > 0 ? `${v}${unit}` : "unlimited");
   const over: string[] = [];
   if (l.cpu_quota_us > 0 && cpuRate > l.cpu_quota_us) over.push("cpu");
   if (l.memory_limit_bytes > 0 && c.memBytes[slot] > l.memory_limit_bytes) over.push("memory");
@@ -66,10 +70,10 @@ export function renderAgentResources(sup: AgentSupervisor, id: number): string {
     "",
     `Agent ${id} Resource Usage:`,
     "==========================",
-    kv("CPU Time:", `${c.cpuUs[slot]} us (quota: ${limit(l.cpu_quota_us, " us")})`),
-    kv("Memory:", `${c.memBytes[slot]} bytes (limit: ${limit(l.memory_limit_bytes, " bytes")})`),
+    kv("CPU Time:", `${c.cpuUs[slot]} us (quota: ${orUnlimited(l.cpu_quota_us, " us")})`),
+    kv("Memory:", `${c.memBytes[slot]} bytes (limit: ${orUnlimited(l.memory_limit_bytes, " bytes")})`),
     kv("Syscalls (total):", c.syscallCount[slot]),
-    kv("Syscall Rate:", `${Math.round(rate)} /sec (limit: ${limit(l.syscall_rate_limit, " /sec")})`),
+    kv("Syscall Rate:", `${Math.round(rate)} /sec (limit: ${orUnlimited(l.syscall_rate_limit, " /sec")})`),
     "",
     `  Status: ${status}`,
   );
@@ -79,15 +83,14 @@ export function renderAgentResources(sup: AgentSupervisor, id: number): string {
 export function renderAgentLimits(sup: AgentSupervisor, id: number): string {
   const l = sup.faults.limitsOf(id);
   if (!l) return `Error: No limits for agent ${id}\n`;
-  const v = (x: number, unit: string) => (x > 0 ? `${x}${unit}` : "unlimited");
   return lines(
     "",
     `Agent ${id} - Resource Limits`,
     "==========================",
-    kv("CPU Quota:", v(l.cpu_quota_us, " us/sec")),
-    kv("Memory Limit:", v(l.memory_limit_bytes, " bytes")),
-    kv("Syscall Rate:", v(l.syscall_rate_limit, " /sec")),
-    kv("Watchdog Timeout:", v(l.watchdog_timeout_us, " us")),
+    kv("CPU Quota:", orUnlimited(l.cpu_quota_us, " us/sec")),
+    kv("Memory Limit:", orUnlimited(l.memory_limit_bytes, " bytes")),
+    kv("Syscall Rate:", orUnlimited(l.syscall_rate_limit, " /sec")),
+    kv("Watchdog Timeout:", orUnlimited(l.watchdog_timeout_us, " us")),
   );
 }
 
