@@ -2,7 +2,7 @@ import { ERRNO, errnoName, type AgentHost, type AgentSupervisor } from "../lib/m
 import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
 import { RENDERERS } from "./file_render.ts";
-import { NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
+import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
 
 export interface AgentFsOptions {
   sup: AgentSupervisor;
@@ -67,7 +67,7 @@ export class AgentFs implements FsOps {
   }
 
   #exists(r: Resolved): boolean {
-    if (NODE[r.kind].path.includes(":id")) return this.#sup.hasAgent(r.arg);
+    if (AGENT_KINDS.has(r.kind)) return this.#sup.hasAgent(r.arg);
     if (r.kind === "byPid") return this.#sup.getAgentByPid(r.arg) !== undefined;
     return true;
   }
@@ -114,7 +114,7 @@ export class AgentFs implements FsOps {
     const n = NODE[r.kind];
     if (n.type === "dir") return -21; // EISDIR
     if (n.type === "link") return ERRNO.EINVAL;
-    const slot = n.path.includes(":id") ? this.#sup.ctx.table.slotOfId(r.arg) : -1;
+    const slot = AGENT_KINDS.has(r.kind) ? this.#sup.ctx.table.slotOfId(r.arg) : -1;
     const fh = this.#nextFh;
     this.#nextFh = this.#nextFh >= 0xfffffff0 ? 1 : this.#nextFh + 1;
     this.#handles.set(fh, { kind: r.kind, arg: r.arg, agent: slot >= 0 ? this.#sup.ctx.table.handle(slot) : -1, bytes: null, pending: null, replies: [] });
@@ -165,7 +165,7 @@ export class AgentFs implements FsOps {
   }
 
   #agentOf(h: Handle): number {
-    return NODE[h.kind].path.includes(":id") ? h.arg : 0;
+    return AGENT_KINDS.has(h.kind) ? h.arg : 0;
   }
 
   #applyText(h: Handle, text: string): { code: number; reason?: string; line?: string; results: { code: number }[] } {

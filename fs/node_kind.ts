@@ -41,6 +41,9 @@ export interface Resolved {
 }
 
 const KINDS = Object.keys(NODE) as NodeKind[];
+
+/** Kinds under /agents/:id — their argument is an AgentId (computed once, asked per request). */
+export const AGENT_KINDS: ReadonlySet<NodeKind> = new Set(KINDS.filter((k) => NODE[k].path.includes(":id")));
 const PATTERNS = KINDS.map((k) => NODE[k].path.split("/").filter(Boolean));
 
 /** Names listed in a directory of fixed children (root, an agent directory). */
