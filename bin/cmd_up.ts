@@ -1,64 +1,120 @@
-import { AgentSupervisor } from "../lib/mod.ts";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
 import { AgentLogs, CgroupV1, ProcessHost } from "../lib/host/mod.ts";
+import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
 import { mountAgentFs } from "../fs/mod.ts";
-import { defaultMountpoint, defaultStateDir, parseFlags } from "./config.ts";
+import { intFlag, type CliCommand } from "./cli.ts";
+import { defaultMountpoint, defaultStateDir, packageVersion, pidFile } from "./config.ts";
+import { applyFleet } from "./fleet_apply.ts";
+import { readFleet } from "./fleet_file.ts";
+import { startMetricsServer } from "./metrics_server.ts";
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} agentsys: ${line}\n`);
 }
 
-/** `agentsys up`: mount the tree over a fresh core, run until SIGINT/SIGTERM, unmount. */
-export async function runUp(args: string[]): Promise<number> {
-  const flags = parseFlags(args, { mount: "string", state: "string", window: "string", grace: "string", "keep-agents": "boolean", debug: "boolean", help: "boolean" });
-  if (flags.help) {
-    process.stdout.write("Usage: agentsys up [--mount DIR] [--state DIR] [--window MS] [--grace MS] [--keep-agents] [--debug]\n");
-    return 0;
-  }
-  const num = (name: string, dflt: number) => {
-    const v = flags[name];
-    if (v === undefined) return dflt;
-    if (typeof v !== "string" || !/^\d+$/.test(v)) throw Object.assign(new Error(`flag "--${name}" needs a whole number of ms, got "${v}"`), { name: "UsageError" });
-    return Number(v);
-  };
-  const windowMs = num("window", 1000);
-  const graceMs = num("grace", 5000);
-  const mountpoint = (flags.mount as string | undefined) ?? defaultMountpoint();
-  const sup = new AgentSupervisor();
-  const stateDir = (flags.state as string | undefined) ?? defaultStateDir();
-  await mkdir(`${stateDir}/logs`, { recursive: true });
-  const logs = new AgentLogs(`${stateDir}/logs`);
-  const cgroup = await CgroupV1.detect();
-  sup.enforcement = { cpu: cgroup?.cpuRoot ? "cgroup-v1" : "signals", memory: cgroup?.memoryRoot ? "cgroup-v1" : "sampled" };
-  log(
-    `enforcement: CPU throttle by ${cgroup?.cpuRoot ? `cgroup v1 (${cgroup.cpuRoot})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; ` +
-      `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}`,
-  );
-  const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
-  const keep = flags["keep-agents"] === true;
-  let mounted;
-  try {
-    mounted = await mountAgentFs({ sup, host, mountpoint, debug: flags.debug === true, agentLog: (id) => host.agentLog(id) });
-  } catch (e) {
-    await host.shutdown();
-    throw e;
-  }
-  log(`mounted ${mountpoint} (pid ${process.pid})`);
+/** `agentsys up`: mount the tree over a fresh core, start the fleet, run until SIGINT/SIGTERM. */
+export const UP_COMMAND: CliCommand = {
+  name: "up",
+  usage:
+    "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS]\n" +
+    "   [--metrics-port N] [--metrics-addr HOST] [--keep-agents] [--debug]\n\n" +
+    "  --mount DIR         mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,\n" +
+    "                      else ${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)\n" +
+    "  --state DIR         state directory: agents' output in DIR/logs, the pid file (default:\n" +
+    "                      $AGENTSYS_STATE, else /var/lib/agentsys as root, else\n" +
+    "                      ${XDG_STATE_HOME:-~/.local/state}/agentsys)\n" +
+    "  --fleet FILE        start the agents of a fleet file (YAML or JSON) in dependency order\n" +
+    "  --window MS         sampling window (default 1000; 0 = no sampling)\n" +
+    "  --grace MS          SIGTERM → SIGKILL grace on stop (default 5000)\n" +
+    "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
+    "  --metrics-addr HOST address for --metrics-port (default 127.0.0.1)\n" +
+    "  --keep-agents       on SIGINT/SIGTERM, unmount but leave the agents running\n" +
+    "  --debug             trace every FUSE request (libfuse debug)",
+  flags: {
+    state: { type: "string" },
+    fleet: { type: "string" },
+    window: { type: "string" },
+    grace: { type: "string" },
+    "metrics-port": { type: "string" },
+    "metrics-addr": { type: "string" },
+    "keep-agents": { type: "boolean" },
+    debug: { type: "boolean" },
+  },
+  positionals: [0, 0],
+  async run(args) {
+    const windowMs = intFlag(args.flags, "window", 1000);
+    const graceMs = intFlag(args.flags, "grace", 5000);
+    const metricsPort = args.flags["metrics-port"] === undefined ? -1 : intFlag(args.flags, "metrics-port", 0);
+    const metricsAddr = (args.flags["metrics-addr"] as string | undefined) ?? "127.0.0.1";
+    // A bad fleet file stops here, before anything is mounted or started (exit 2).
+    const fleet: FleetPlan | null = args.flags.fleet ? await readFleet(args.flags.fleet as string) : null;
+    const mountpoint = (args.flags.mount as string | undefined) ?? defaultMountpoint();
+    const stateDir = (args.flags.state as string | undefined) ?? defaultStateDir();
+    const keep = args.flags["keep-agents"] === true;
 
-  return new Promise<number>((resolve) => {
+    const sup = new AgentSupervisor();
+    await mkdir(`${stateDir}/logs`, { recursive: true });
+    const logs = new AgentLogs(`${stateDir}/logs`);
+    const cgroup = await CgroupV1.detect();
+    sup.enforcement = { cpu: cgroup?.cpuRoot ? "cgroup-v1" : "signals", memory: cgroup?.memoryRoot ? "cgroup-v1" : "sampled" };
+    log(
+      `enforcement: CPU throttle by ${cgroup?.cpuRoot ? `cgroup v1 (${cgroup.cpuRoot})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; ` +
+        `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}`,
+    );
+    const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
+    const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion() };
+    const json = { daemon, logPath: (id: number) => logs.path(id) };
+    let mounted;
+    try {
+      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json });
+    } catch (e) {
+      await host.shutdown();
+      throw e;
+    }
+    await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`).catch((e: Error) => log(`no pid file: ${e.message}`));
+    log(`mounted ${mountpoint} (pid ${process.pid})`);
+
+    const metrics = metricsPort >= 0 ? await startMetricsServer(() => renderMetrics(sup), metricsPort, metricsAddr).catch((e: Error) => (log(`metrics: cannot listen on ${metricsAddr}:${metricsPort}: ${e.message}`), null)) : null;
+    if (metrics) {
+      const a = metrics.address();
+      if (a && typeof a === "object") log(`metrics on http://${a.address}:${a.port}/metrics`);
+    }
+
     let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log(`${signal}: ${keep ? "leaving agents running" : "stopping agents"} and unmounting`);
-      await host.shutdown(keep);
-      await mounted.unmount();
-      log("unmounted");
-      resolve(0);
-      // fuse-native keeps the loop referenced after unmount (FUSE-NOTES §1.5): exit explicitly.
-      setImmediate(() => process.exit(0));
-    };
-    process.on("SIGINT", () => void stop("SIGINT"));
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-  });
-}
+    const done = new Promise<number>((resolve) => {
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log(`${signal}: ${keep ? "leaving agents running" : "stopping agents"} and unmounting`);
+        metrics?.close();
+        await host.shutdown(keep);
+        await mounted.unmount();
+        await rm(pidFile(stateDir), { force: true });
+        log("unmounted");
+        resolve(0);
+        // fuse-native keeps the loop referenced after unmount (FUSE-NOTES §1.5): exit explicitly.
+        setImmediate(() => process.exit(0));
+      };
+      process.on("SIGINT", () => void stop("SIGINT"));
+      process.on("SIGTERM", () => void stop("SIGTERM"));
+    });
+
+    if (fleet) {
+      const ctx = { sup, host, caller: { via: "fleet" } };
+      const target = {
+        async exec(line: string) {
+          const r = applyTextCommands(ctx, line);
+          sup.policy.audit(0, "write", `fleet: ${line}`.slice(0, 200), r.code, { via: "fleet" });
+          if (r.code < 0) throw new Error(`${errnoName(r.code)}: ${r.reason}`);
+          return r.results[r.results.length - 1]?.code ?? 0;
+        },
+        agents: async () => agentsJson(sup, json).agents,
+      };
+      const results = await applyFleet(target, fleet, { log });
+      const started = results.filter((r) => r.action === "created").length;
+      log(`fleet ${args.flags.fleet}: ${started} of ${results.length} agents started`);
+    }
+    return done;
+  },
+};

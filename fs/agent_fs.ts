@@ -1,4 +1,4 @@
-import { ERRNO, errnoName, type AgentHost, type AgentSupervisor } from "../lib/mod.ts";
+import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type JsonContext } from "../lib/mod.ts";
 import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
 import { RENDERERS } from "./file_render.ts";
@@ -12,6 +12,8 @@ export interface AgentFsOptions {
   maxWrite?: number;
   /** Last lines of an agent's output, for agents/<id>/log. */
   agentLog?: (id: number) => string;
+  /** The daemon's identity and agents' log paths, for agents.json. */
+  json?: JsonContext;
   lastErrorCapacity?: number;
 }
 
@@ -48,6 +50,7 @@ export class AgentFs implements FsOps {
   readonly #gid: number;
   readonly #maxWrite: number;
   readonly #agentLog?: (id: number) => string;
+  readonly #json?: JsonContext;
   #nextFh = 1;
   readonly #started = new Date();
 
@@ -58,6 +61,7 @@ export class AgentFs implements FsOps {
     this.#gid = options.gid ?? 0;
     this.#maxWrite = options.maxWrite ?? DEFAULT_MAX_WRITE;
     this.#agentLog = options.agentLog;
+    this.#json = options.json;
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
   }
 
@@ -129,7 +133,7 @@ export class AgentFs implements FsOps {
     if (pos === 0 || h.bytes === null) {
       const render = RENDERERS[h.kind];
       if (!render) return ERRNO.EINVAL;
-      h.bytes = encoder.encode(render({ sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog }, h.arg));
+      h.bytes = encoder.encode(render({ sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json }, h.arg));
     }
     if (pos >= h.bytes.byteLength) return EMPTY;
     return h.bytes.subarray(pos, Math.min(pos + len, h.bytes.byteLength));

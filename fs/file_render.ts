@@ -14,7 +14,10 @@ import {
   renderMetrics,
   renderStatus,
   renderTelemetry,
+  agentJson,
+  agentsJson,
   type AgentSupervisor,
+  type JsonContext,
 } from "../lib/mod.ts";
 import type { NodeKind } from "./node_kind.ts";
 
@@ -22,6 +25,8 @@ export interface RenderContext {
   sup: AgentSupervisor;
   lastErrors: readonly string[];
   agentLog?: (id: number) => string;
+  /** The daemon's identity and log paths for the JSON views. */
+  json?: JsonContext;
 }
 
 /** One renderer per readable node kind; `arg` is the AgentId for per-agent files. */
@@ -45,6 +50,8 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
   agentProfile: ({ sup }, id) => renderAgentProfile(sup, id),
   agentLog: ({ agentLog }, id) => (agentLog ? agentLog(id) : ""),
   agentPolicy: ({ sup }, id) => renderAgentPolicy(sup, id),
+  agentsJson: ({ sup, json }) => JSON.stringify(agentsJson(sup, json)) + "\n",
+  agentJson: ({ sup, json }, id) => JSON.stringify(agentJson(sup, id, json) ?? null) + "\n",
 };
 
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */

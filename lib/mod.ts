@@ -37,3 +37,4 @@ export * from "./sis_shell_render.ts";
 export type { AgentHost } from "./host_api.ts";
 export { renderMetrics } from "./metrics_render.ts";
 export { renderEvents } from "./events_render.ts";
+export * from "./agent_json.ts";

@@ -1,6 +1,8 @@
 import { RISK_NAMES } from "./compliance_event.ts";
 import { describeFault } from "./fault.ts";
-import type { AgentSupervisor } from "./supervisor.ts";
+import { resourceStatus } from "./agent_json.ts";
+import type { AgentInfo, AgentSupervisor } from "./supervisor.ts";
+import type { AgentMetrics, SystemMetrics } from "./telemetry.ts";
 
 /**
  * The SIS shell's per-agent and listing outputs (`../shared/sis-formats.md`), byte-exact in
@@ -59,13 +61,7 @@ export function renderAgentResources(sup: AgentSupervisor, id: number): string {
   const c = sup.ctx.table.cols;
   const l = sup.faults.limitsOf(id)!;
   const rate = sup.resources.syscallRate(id, 1);
-  const cpuRate = sup.resources.cpuRate(id, 1);
-  const over: string[] = [];
-  if (l.cpu_quota_us > 0 && cpuRate > l.cpu_quota_us) over.push("cpu");
-  if (l.memory_limit_bytes > 0 && c.memBytes[slot] > l.memory_limit_bytes) over.push("memory");
-  if (l.syscall_rate_limit > 0 && rate > l.syscall_rate_limit) over.push("syscalls");
-  const state = sup.getAgent(id)!.state;
-  const status = over.length > 0 ? `Over limit (${over.join(", ")})` : state === "throttled" ? "Throttled" : "Normal";
+  const status = resourceStatus(sup, id);
   return lines(
     "",
     `Agent ${id} Resource Usage:`,
@@ -118,13 +114,12 @@ export function renderAgentDeps(sup: AgentSupervisor, id: number): string {
   return lines("", `Agent ${id} - Dependencies`, "==========================", ...block("Depends On:", on), ...block("Depended On By:", by));
 }
 
-/** `depgraph` */
-export function renderDepgraph(sup: AgentSupervisor): string {
-  const agents = sup.listAgents();
+/** `depgraph`, from each agent's id and the ids it depends on. */
+export function renderDepgraph(agents: readonly { agent_id: number; depends_on: readonly number[] }[]): string {
   if (agents.length === 0) return "No active agents\n";
   const out = ["", "Agent Dependency Graph", "======================", ""];
   for (const a of agents) {
-    const on = sup.deps.dependsOn(a.agent_id).map((d) => d.id);
+    const on = a.depends_on;
     out.push(on.length === 0 ? `Agent ${a.agent_id} (no dependencies)` : `Agent ${a.agent_id} depends on: [${on.join(", ")}]`);
   }
   return lines(...out);
@@ -168,9 +163,10 @@ export function renderAgentProfile(sup: AgentSupervisor, id: number): string {
   );
 }
 
-/** `list` */
-export function renderAgentList(sup: AgentSupervisor): string {
-  const agents = sup.listAgents();
+type ListRow = Pick<AgentInfo, "agent_id" | "pid" | "name" | "restart_count" | "max_restarts">;
+
+/** `list`, from `sup.listAgents()` or the `agents` of agents.json. */
+export function renderAgentList(agents: readonly ListRow[]): string {
   if (agents.length === 0) return "No active agents\n";
   const out = ["", "=== Active Agents ===", "", "ID    PID   Name                 Restart Count", "----  ----  ------------------   -------------"];
   for (const a of agents) {
@@ -179,9 +175,10 @@ export function renderAgentList(sup: AgentSupervisor): string {
   return lines(...out);
 }
 
-/** `info <id>` */
-export function renderAgentInfoShell(sup: AgentSupervisor, id: number): string {
-  const a = sup.getAgent(id);
+type InfoRow = Pick<AgentInfo, "agent_id" | "pid" | "name" | "active" | "auto_restart" | "restart_count" | "max_restarts" | "uptime_us" | "capability_count">;
+
+/** `info <id>`, from `sup.getAgent(id)` or an agent of agents.json. */
+export function renderAgentInfoShell(a: InfoRow | undefined): string {
   if (!a) return "Agent not found\n";
   return lines(
     "",
@@ -195,5 +192,76 @@ export function renderAgentInfoShell(sup: AgentSupervisor, id: number): string {
     `Restart count:   ${a.restart_count}/${a.max_restarts}`,
     `Uptime:          ${a.uptime_us} us`,
     `Capabilities:    ${a.capability_count} total`,
+  );
+}
+
+const SUBSYSTEMS = ["Agent Supervisor", "Telemetry Aggregator", "Fault Detector", "Policy Controller", "Compliance Tracker", "Resource Monitor", "Dependency Graph", "System Profiler"];
+
+/**
+ * Shell `status`: the eight subsystems (all of them always run in agentsys, so always ✓ and
+ * Healthy) and the quick stats.
+ */
+export function renderShellStatus(s: Pick<SystemMetrics, "active_agents" | "total_spawns" | "total_exits" | "total_faults">): string {
+  return lines(
+    "",
+    "Agent Supervision Module Status",
+    "================================",
+    "",
+    "Subsystems:",
+    ...SUBSYSTEMS.map((n) => `  ✓ ${n.padEnd(22)}(initialized)`),
+    "",
+    "Quick Stats:",
+    kv("Active Agents:", s.active_agents),
+    kv("Total Spawns:", s.total_spawns),
+    kv("Total Exits:", s.total_exits),
+    kv("Total Faults:", s.total_faults),
+    "",
+    "System Health: Healthy",
+  );
+}
+
+type TelemetryRow = { agent_id: number; metrics: Pick<AgentMetrics, "spawn_count" | "exit_count" | "fault_count"> };
+
+/** Shell `telemetry` / `asmstatus`: system counters, then per-agent counters or "No active agents". */
+export function renderShellTelemetry(s: SystemMetrics & { total_syscalls: number }, agents: readonly TelemetryRow[]): string {
+  const out = [
+    "",
+    "=== Agent Supervision Module Status ===",
+    "",
+    "System Metrics:",
+    kv("Total Spawns:", s.total_spawns, 17),
+    kv("Total Exits:", s.total_exits, 17),
+    kv("Total Faults:", s.total_faults, 17),
+    kv("Total Restarts:", s.total_restarts, 17),
+    kv("Active Agents:", s.active_agents, 17),
+    kv("Total Syscalls:", s.total_syscalls, 17),
+    "",
+  ];
+  if (agents.length === 0) out.push("No active agents");
+  else {
+    out.push("Per-Agent Metrics:", "  ID    Spawns Exits  Faults", "  ----  ------ -----  ------");
+    for (const a of agents) {
+      const m = a.metrics;
+      out.push(`  ${String(a.agent_id).padStart(4)}  ${String(m.spawn_count).padStart(6)} ${String(m.exit_count).padStart(5)}  ${String(m.fault_count).padStart(6)}`);
+    }
+  }
+  return lines(...out);
+}
+
+/** Shell `gwstatus` while the gateway feature is not built (SIS's own text). */
+export const GATEWAY_UNAVAILABLE = "Cloud Gateway not available (feature not enabled)\n";
+
+/** Shell `dump`: telemetry, list, compliance and gateway between SIS's banners. */
+export function renderDump(parts: { telemetry: string; list: string; compliance: string; gateway: string }): string {
+  return (
+    "\n========== ASM Debug Dump ==========\n\n" +
+    parts.telemetry +
+    "\n--- Active Agents ---\n" +
+    parts.list +
+    "\n--- Compliance Report ---\n" +
+    parts.compliance +
+    "\n--- Cloud Gateway ---\n" +
+    parts.gateway +
+    "\n========== End of Dump ==========\n\n"
   );
 }

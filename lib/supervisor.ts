@@ -519,6 +519,33 @@ export class AgentSupervisor {
     return slot < 0 ? slot : this.transition(slot, EV.stop, now ? 1 : 0);
   }
 
+  /**
+   * Replace a registered agent's spec in place (`update <id> {spec}`, used by `agentsys
+   * apply`). Policy, limits, recovery, risk, backoff and dependencies take effect at once;
+   * the process fields (command, args, env, cwd, user, readiness) at the next start. Returns 1
+   * when those changed (the caller restarts the agent to apply them), else 0.
+   */
+  update(id: number, spec: AgentSpec, options: SpawnOptions = NO_OPTIONS): number {
+    const t = this.ctx.table;
+    const slot = t.slotOfId(id);
+    if (slot < 0) return fail(this.ctx, ERRNO.ESRCH, `Cannot update agent ${id}: no such agent`);
+    if (spec.agent_id !== undefined && spec.agent_id !== 0 && spec.agent_id !== id) {
+      return fail(this.ctx, ERRNO.EINVAL, `Cannot update agent ${id}: the spec names agent_id ${spec.agent_id}`);
+    }
+    const before = this.#specs.get(id);
+    const old = this.deps.dependsOn(id);
+    for (const d of old) this.deps.remove(id, d.id);
+    // Runtime flags (ready, stop/restart requests, readiness pending) belong to the process.
+    const runtime = t.cols.flags[slot] & ~FLAG.autoRestart;
+    const r = this.#applySpec(slot, { ...spec, agent_id: id }, options, false);
+    if (r < 0) {
+      for (const d of old) this.deps.add(id, d.id, d.type);
+      return r;
+    }
+    t.cols.flags[slot] = runtime | (t.cols.flags[slot] & FLAG.autoRestart);
+    return processFieldsChanged(before, spec) ? 1 : 0;
+  }
+
   /** Manual restart: now, counters cleared, `failed` lifted. */
   restart(id: number): number {
     const slot = this.#bySlot(id, "restart");
@@ -716,3 +743,10 @@ const TRANSITIONS: readonly (readonly Transition[])[] = [
   /* failed    */ [busy, noProcess, noop, restartNow, busy, noop, noop, resetFailed, noop],
 ];
 for (const row of TRANSITIONS) if (row.length !== EV_COUNT) throw new Error("Cannot load supervisor: transition table row has the wrong width");
+
+const PROCESS_FIELDS = ["command", "args", "env", "cwd", "user", "readiness"] as const;
+
+function processFieldsChanged(before: AgentSpec | undefined, after: AgentSpec): boolean {
+  if (!before) return after.command !== undefined;
+  return PROCESS_FIELDS.some((f) => JSON.stringify(before[f] ?? null) !== JSON.stringify(after[f] ?? null));
+}

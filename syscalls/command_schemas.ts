@@ -34,6 +34,8 @@ export const SpawnCommand = Type.Object(
   { op: Type.Literal("spawn"), spec: AgentSpec, pid: Type.Optional(Type.Integer({ minimum: 1, maximum: 0x7fffffff })) },
   { additionalProperties: false },
 );
+/** Replace a registered agent's spec in place (`agentsys apply`). */
+export const UpdateCommand = Type.Object({ op: Type.Literal("update"), agent: AgentId, spec: AgentSpec }, { additionalProperties: false });
 export const AgentCommand = Type.Object(
   { op: Type.Union(AGENT_VERBS.map((v) => Type.Literal(v))), agent: AgentId },
   { additionalProperties: false },
@@ -90,6 +92,7 @@ export const Query = Type.Object(
 
 export const Command = Type.Union([
   SpawnCommand,
+  UpdateCommand,
   AgentCommand,
   PolicyUpdateCommand,
   LimitsCommand,

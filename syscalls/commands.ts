@@ -1,6 +1,4 @@
-import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import { Value } from "@sinclair/typebox/value";
 import {
   ACTION_NAMES,
   ERRNO,
@@ -15,6 +13,7 @@ import {
   type AgentSupervisor,
   type Caller,
 } from "../lib/mod.ts";
+import { explain } from "./schema_explain.ts";
 import { Command, QUERY_KINDS, type DefaultRecoveryCommand, type RecoveryCommand } from "./command_schemas.ts";
 
 export interface DispatchContext {
@@ -54,34 +53,6 @@ export function checkCommand(value: unknown): { ok: true; command: Command } | {
   if (check.Check(value)) return { ok: true, command: value };
   const e = explain(Command, value, "");
   return { ok: false, reason: `invalid command at ${e.path || "/"}: ${e.message}` };
-}
-
-type SchemaLike = TSchema & { anyOf?: SchemaLike[]; properties?: Record<string, SchemaLike>; const?: unknown };
-
-function hasConst(s: SchemaLike | undefined, v: unknown): boolean {
-  return s !== undefined && (s.const === v || (s.anyOf?.some((x) => x.const === v) ?? false));
-}
-
-/**
- * Cold path, only after a failed check: find the first error, narrowing tagged unions by
- * their `op`/`type` field so the reason points at the field ("/fault/signal"), not at
- * "expected union value".
- */
-function explain(schema: SchemaLike, value: unknown, at: string): { path: string; message: string } {
-  if (schema.anyOf && value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const rec = value as Record<string, unknown>;
-    const key = "op" in rec ? "op" : "type" in rec ? "type" : null;
-    if (key) {
-      const variant = schema.anyOf.find((v) => hasConst(v.properties?.[key], rec[key]));
-      if (variant) return explain(variant, value, at);
-      if (schema.anyOf.some((v) => v.properties?.[key])) return { path: `${at}/${key}`, message: `unknown ${key} ${JSON.stringify(rec[key])}` };
-    }
-  }
-  const first = Value.Errors(schema, value).First();
-  if (!first) return { path: at, message: "does not match" };
-  const sub = first.schema as SchemaLike;
-  if (sub.anyOf && first.path !== "") return explain(sub, first.value, at + first.path);
-  return { path: at + first.path, message: first.message };
 }
 
 function fromCode(sup: AgentSupervisor, code: number): CommandResult {
@@ -126,6 +97,8 @@ export function runCommand(ctx: DispatchContext, cmd: Command): CommandResult {
       return fromCode(sup, sup.stop(cmd.agent, true));
     case "stop":
       return fromCode(sup, sup.stop(cmd.agent, false));
+    case "update":
+      return fromCode(sup, sup.update(cmd.agent, cmd.spec));
     case "restart":
       return fromCode(sup, sup.restart(cmd.agent));
     case "reset":
@@ -201,7 +174,7 @@ function runQuery(sup: AgentSupervisor, agent: number, kind: number): CommandRes
     case "status":
       return { code: 0, body: renderStatus(sup) };
     case "agents":
-      return { code: 0, body: renderAgentList(sup) };
+      return { code: 0, body: renderAgentList(sup.listAgents()) };
     case "compliance":
       return { code: 0, body: renderCompliance(sup) };
     case "policy": {

@@ -12,3 +12,5 @@ export * from "./record_layout.ts";
 export * from "./record_codec.ts";
 export * from "./record_dispatch.ts";
 export * from "./client.ts";
+export * from "./fleet_schema.ts";
+export * from "./fleet_load.ts";

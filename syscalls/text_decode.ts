@@ -21,6 +21,17 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
   switch (verb) {
     case "spawn":
       return decodeSpawn(rest, toks);
+    case "update": {
+      const id = agentId(toks, 0);
+      if (!id.ok) return id;
+      const json = rest.slice(toks[0].length).trim();
+      if (!json.startsWith("{")) return { ok: false, reason: "expected: update <id> {JSON AgentSpec}" };
+      try {
+        return { ok: true, value: { op: "update", agent: id.value, spec: JSON.parse(json) } };
+      } catch (e) {
+        return { ok: false, reason: `update JSON: ${(e as Error).message}` };
+      }
+    }
     case "policy-update": {
       const id = agentId(toks, 0);
       if (!id.ok) return id;
@@ -71,7 +82,7 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
         if (toks.length > 1) return { ok: false, reason: `token 2 "${toks[1]}": expected end of line after "${verb} <id>"` };
         return { ok: true, value: { op: verb, agent: id.value } };
       }
-      return { ok: false, reason: `unknown verb "${verb}": expected spawn, kill, stop, restart, reset, policy-update, limits, recovery, dep, heartbeat, fault, compliance, profile-reset, profile, risk, throttle, unthrottle, remove, ready` };
+      return { ok: false, reason: `unknown verb "${verb}": expected spawn, update, kill, stop, restart, reset, policy-update, limits, recovery, dep, heartbeat, fault, compliance, profile-reset, profile, risk, throttle, unthrottle, remove, ready` };
     }
   }
 }
