@@ -51,7 +51,7 @@ function usage(): string {
   const groups = new Map<string, string[]>();
   for (const [name, [group, summary]] of Object.entries(COMMANDS)) {
     if (!groups.has(group)) groups.set(group, []);
-    groups.get(group)!.push(`  ${name.padEnd(14)}${summary}`);
+    groups.get(group)!.push(`  ${name.padEnd(16)}${summary}`);
   }
   let out = "Usage: agentsys <command> [options]\n";
   for (const [group, lines] of groups) out += `\n${group[0].toUpperCase()}${group.slice(1)} commands:\n${lines.join("\n")}\n`;

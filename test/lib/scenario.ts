@@ -24,6 +24,10 @@ export function buildScenario(): AgentSupervisor {
   clock.advanceUs(500_000);
   sup.onAgentExit(4100, -11);
   sup.onAgentSpawn(4103, { agent_id: 100, name: "planner" });
+  sup.deps.add(101, 100, "Required");
+  sup.profiler.record(100, "plan", 1_200, true);
+  sup.profiler.record(100, "plan", 2_800, false);
+  sup.profiler.record(100, "search", 400, true);
   clock.advanceUs(1_000);
   return sup;
 }
