@@ -42,7 +42,7 @@ export function loadFleet(text: string, file: string, baseDir: string): FleetPla
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const line = e.linePos?.[0].line ?? 1;
+    const line = lines.linePos(e.pos[0]).line;
     throw new FleetError(`${file}:${line}: ${e.message.split("\n")[0]}`);
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 });

@@ -36,6 +36,6 @@ export const Fleet = Type.Object(
     defaults: Type.Optional(FleetDefaults),
     agents: Type.Array(FleetAgent, { maxItems: 100_000 }),
   },
-  { additionalProperties: false, $id: "https://agentsys.dev/fleet.schema.json", title: "agentsys fleet file" },
+  { additionalProperties: false, title: "agentsys fleet file" },
 );
 export type Fleet = Static<typeof Fleet>;
