@@ -240,3 +240,36 @@ t.test("invariant: spawns = exits + active, restarts = Restart events, after a r
   t.ok(s[SYS.restarts] > 0);
   t.ok(restartEvents <= s[SYS.restarts], "ring holds at most every restart");
 });
+
+t.test("update() replaces a spec in place: live fields at once, process fields flagged for a restart", async (t) => {
+  const { sup } = createTestSupervisor();
+  sup.onAgentSpawn(10, { agent_id: 100, name: "base", command: "sleep", args: ["1"] });
+  sup.onAgentSpawn(11, { agent_id: 101, name: "a", command: "sleep", args: ["1"], capabilities: ["FsBasic"], depends_on: [100] });
+  sup.markReady(101);
+  t.equal(sup.update(101, { name: "a", command: "sleep", args: ["1"], capabilities: ["DocBasic"], limits: { cpu_quota_us: 5000 }, auto_restart: true }), 0, "no process field changed");
+  const a = sup.getAgent(101)!;
+  t.same(a.capabilities, ["DocBasic"], "capabilities replaced, enforced at once");
+  t.ok(sup.policy.checkCapability(101, CAP.DocBasic));
+  t.notOk(sup.policy.checkCapability(101, CAP.FsBasic));
+  t.equal(sup.faults.limitsOf(101)!.cpu_quota_us, 5000);
+  t.equal(a.auto_restart, true);
+  t.same(sup.deps.dependsOn(101), [], "dependencies replaced (none now)");
+  t.equal(a.pid, 11, "same process");
+  t.equal(a.state, "running");
+  t.equal(sup.specOf(101)!.capabilities![0], "DocBasic", "the stored spec is the new one");
+  t.equal(sup.update(101, { name: "a", command: "sleep", args: ["2"], depends_on: [100] }), 1, "args changed: restart needed");
+  t.same(sup.deps.dependsOn(101), [{ id: 100, type: "Required" }]);
+  t.equal(sup.specOf(101)!.args![0], "2");
+});
+
+t.test("update() refuses bad specs and changes nothing", async (t) => {
+  const { sup } = createTestSupervisor();
+  sup.onAgentSpawn(10, { agent_id: 100, name: "base", command: "sleep" });
+  sup.onAgentSpawn(11, { agent_id: 101, name: "a", command: "sleep", capabilities: ["FsBasic"], depends_on: [100] });
+  const before = JSON.stringify([sup.getAgent(101), sup.specOf(101), sup.deps.dependsOn(101), sup.faults.limitsOf(101)]);
+  t.equal(sup.update(999, { name: "x" }), ERRNO.ESRCH);
+  t.equal(sup.update(101, { name: "a", capabilities: ["Admin"] }), ERRNO.EPERM);
+  t.equal(sup.update(101, { name: "a", agent_id: 102 }), ERRNO.EINVAL);
+  t.equal(sup.update(100, { name: "base", depends_on: [101] }), ERRNO.EINVAL, "a cycle");
+  t.equal(JSON.stringify([sup.getAgent(101), sup.specOf(101), sup.deps.dependsOn(101), sup.faults.limitsOf(101)]), before, "unchanged");
+});

@@ -21,6 +21,7 @@ t.test("decodeTextCommand() + checkCommand() turn every verb into its command", 
   });
   t.same(decode("spawn 0 hook none pid=4242"), { op: "spawn", spec: { name: "hook", capabilities: [] }, pid: 4242 });
   t.same(decode('spawn {"name":"j","agent_id":7}'), { op: "spawn", spec: { name: "j", agent_id: 7 } });
+  t.same(decode('update 7 {"name":"j","capabilities":["FsBasic"]}'), { op: "update", agent: 7, spec: { name: "j", capabilities: ["FsBasic"] } });
   for (const v of ["kill", "stop", "restart", "reset", "throttle", "unthrottle", "remove", "heartbeat", "ready"]) {
     t.same(decode(`${v} 12`), { op: v, agent: 12 });
   }
@@ -50,6 +51,10 @@ t.test("bad lines are refused with the token and what was expected", async (t) =
     ["spawn 1 x", /expected: spawn/],
     ["spawn 1 x FsBasic --", /expected a command after "--"/],
     ["spawn {bad json", /spawn JSON/],
+    ["update 7", /expected: update <id> \{JSON AgentSpec\}/],
+    ["update 7 {nope", /update JSON/],
+    ["update x {}", /token 1 "x": expected an agent id/],
+    ['update 7 {"name":"j","colour":1}', /invalid command at \/spec\/colour/],
     ["spawn 1 x Teleport -- a", /invalid command at \/spec\/capabilities\/0/],
     ["fault 1 Crashed signal=abc", /invalid command at \/fault\/signal/],
     ["fault 1 Exploded", /invalid command at \/fault\/type: unknown type "Exploded"/],
