@@ -61,8 +61,9 @@ export function renderTop(all: AgentsJson, o: TopOptions): string {
     const y = key.by(b);
     return x < y ? -1 : x > y ? 1 : a.agent_id - b.agent_id;
   });
-  const cpuTotal = all.agents.reduce((t, a) => t + a.resources.cpu_percent, 0);
-  const memTotal = all.agents.reduce((t, a) => t + a.resources.memory_bytes, 0);
+  const live = all.agents.filter((a) => a.active);
+  const cpuTotal = live.reduce((t, a) => t + a.resources.cpu_percent, 0);
+  const memTotal = live.reduce((t, a) => t + a.resources.memory_bytes, 0);
   const lines = [
     `agentsys ${o.now.toTimeString().slice(0, 8)} · agents ${s.agents} (${s.active_agents} active) · spawns ${s.total_spawns} exits ${s.total_exits} restarts ${s.total_restarts} faults ${s.total_faults} · cpu ${cpuTotal.toFixed(1)}% mem ${formatBytes(memTotal)} · compliance ${(s.compliance_score * 100).toFixed(1)}%`,
     `enforcement cpu=${all.enforcement.cpu} memory=${all.enforcement.memory}${all.daemon ? ` · daemon pid ${all.daemon.pid} on ${all.daemon.mount}` : ""} · sorted by ${key.name}`,
@@ -71,8 +72,11 @@ export function renderTop(all: AgentsJson, o: TopOptions): string {
   ];
   const room = Math.max(1, o.rows - lines.length - 3 - Math.min(o.events.length, 5));
   for (const a of agents.slice(0, room)) {
+    // Without a process the last sample is history, not usage: show "-".
+    const cpu = a.active ? a.resources.cpu_percent.toFixed(1) : "-";
+    const mem = a.active ? formatBytes(a.resources.memory_bytes) : "-";
     lines.push(
-      `${String(a.agent_id).padStart(6)}  ${a.name.slice(0, 16).padEnd(16)} ${a.state.padEnd(9)} ${a.resources.cpu_percent.toFixed(1).padStart(6)} ${bar(a.resources.cpu_percent)} ${formatBytes(a.resources.memory_bytes).padStart(7)} ${`${a.restart_count}/${a.max_restarts}`.padStart(8)} ${String(a.metrics.fault_count).padStart(6)} ${formatUptime(a.uptime_us).padStart(7)}`,
+      `${String(a.agent_id).padStart(6)}  ${a.name.slice(0, 16).padEnd(16)} ${a.state.padEnd(9)} ${cpu.padStart(6)} ${bar(a.active ? a.resources.cpu_percent : 0)} ${mem.padStart(7)} ${`${a.restart_count}/${a.max_restarts}`.padStart(8)} ${String(a.metrics.fault_count).padStart(6)} ${formatUptime(a.uptime_us).padStart(7)}`,
     );
   }
   if (agents.length > room) lines.push(`  … ${agents.length - room} more`);
