@@ -29,24 +29,43 @@ export const TOP_COMMAND: CliCommand = {
       return 0;
     }
     return new Promise<number>((resolve, reject) => {
+      // One draw at a time: a key or a resize during a draw asks for another right after it.
       let timer: NodeJS.Timeout | undefined;
+      let drawing = false;
+      let again = false;
+      let done = false;
       const restore = () => {
+        done = true;
         clearTimeout(timer);
         process.stdin.setRawMode(false);
         process.stdin.pause();
         process.stdout.write("\x1b[?25h\x1b[?1049l");
       };
-      const draw = async () => {
+      const draw = async (): Promise<void> => {
+        if (done) return;
+        if (drawing) {
+          again = true;
+          return;
+        }
+        drawing = true;
+        clearTimeout(timer);
         try {
           const text = await frame(process.stdout.rows || 24);
+          if (done) return;
           const cols = process.stdout.columns || 80;
           const clipped = text.split("\n").map((l) => (l.length > cols ? l.slice(0, cols) : l)).join("\x1b[K\n");
           process.stdout.write(`\x1b[H${clipped}${KEYS_HELP.slice(0, cols)}\x1b[K\x1b[J`);
-          timer = setTimeout(draw, interval);
         } catch (e) {
           restore();
-          reject(e);
+          return reject(e);
+        } finally {
+          drawing = false;
         }
+        if (again) {
+          again = false;
+          return draw();
+        }
+        timer = setTimeout(() => void draw(), interval);
       };
       process.stdout.write("\x1b[?1049h\x1b[?25l\x1b[2J");
       process.stdin.setRawMode(true);
@@ -58,14 +77,10 @@ export const TOP_COMMAND: CliCommand = {
           resolve(0);
         } else if (k in SORT_KEYS) {
           sort = k as SortKey;
-          clearTimeout(timer);
           void draw();
         }
       });
-      process.stdout.on("resize", () => {
-        clearTimeout(timer);
-        void draw();
-      });
+      process.stdout.on("resize", () => void draw());
       void draw();
     });
   },

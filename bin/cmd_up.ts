@@ -104,6 +104,7 @@ export const UP_COMMAND: CliCommand = {
       const ctx = { sup, host, caller: { via: "fleet" } };
       const target = {
         async exec(line: string) {
+          if (stopping) throw new Error("the daemon is shutting down");
           const r = applyTextCommands(ctx, line);
           sup.policy.audit(0, "write", `fleet: ${line}`.slice(0, 200), r.code, { via: "fleet" });
           if (r.code < 0) throw new Error(`${errnoName(r.code)}: ${r.reason}`);

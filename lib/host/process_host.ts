@@ -95,6 +95,7 @@ export class ProcessHost implements AgentHost {
   /** Start a process for `spec` and register it. Returns the AgentId or a negative errno. */
   startAgent(spec: AgentSpec): number {
     const sup = this.#sup;
+    if (this.#closing) return this.#fail(ERRNO.EBUSY, `Cannot start agent "${spec.name}": the daemon is shutting down`);
     if (!spec.command) return this.#fail(ERRNO.EINVAL, `Cannot start agent "${spec.name}": no command`);
     const id = spec.agent_id && spec.agent_id !== 0 ? spec.agent_id : sup.peekFreeId();
     if (id < 0) return this.#fail(ERRNO.ENOSPC, "Cannot start agent: no free agent id");

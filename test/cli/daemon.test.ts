@@ -72,3 +72,47 @@ t.test("down finds the daemon through the pid file when the mount is not where i
   t.match(r.stderr, /from .*agentsys\.pid\) stopped/);
   t.notOk(await mounted(d.mount));
 });
+
+t.test("top on a terminal: alternate screen, refresh, sort keys, q quits", async (t) => {
+  const d = await startDaemon(t);
+  const cli = cliFor(d.mount);
+  t.equal((await cli("spawn", "100", "zeta", "none", "--", "sleep", "600")).code, 0);
+  t.equal((await cli("spawn", "101", "alpha", "none", "--", "sleep", "600")).code, 0);
+  // A real pseudo-terminal (python3's pty), 30×120; keys typed as a user would.
+  const py = `
+import json, os, pty, select, sys, time, fcntl, termios, struct
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], sys.argv[2], "top", "--interval", "200"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+out = b""
+def pump(seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try: out += os.read(fd, 65536)
+            except OSError: return
+pump(1.5); first = len(out)
+os.write(fd, b"n"); pump(0.8)
+os.write(fd, b"q"); pump(1.0)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"out": out.decode("utf-8", "replace"), "first": first, "status": os.waitstatus_to_exitcode(status)}))
+`;
+  const r = await d.sh(`AGENTSYS_ROOT=$M python3 -c '${py.replace(/'/g, "'\\''")}' ${process.execPath} ${new URL("../../dist/bin/agentsys.js", import.meta.url).pathname}`);
+  t.equal(r.code, 0, r.stderr);
+  const { out, first, status } = JSON.parse(r.stdout) as { out: string; first: number; status: number };
+  t.equal(status, 0, "q quits with exit 0");
+  t.ok(out.startsWith("\x1b[?1049h"), "switches to the alternate screen");
+  t.ok(out.endsWith("\x1b[?25h\x1b[?1049l"), "and back, cursor shown again");
+  const frames = out.split("\x1b[H").length - 1;
+  t.ok(frames >= 4, `refreshes (${frames} frames in ~3 s at 200 ms)`);
+  const before = out.slice(0, first);
+  const after = out.slice(first);
+  t.match(before, /sorted by cpu/);
+  t.match(after, /sorted by name/, "n sorts by name");
+  const lastFrame = after.slice(after.lastIndexOf("\x1b[H"));
+  t.ok(lastFrame.indexOf("alpha") < lastFrame.indexOf("zeta"), "alpha before zeta");
+  t.match(out, /keys: q quit · c cpu/);
+});
