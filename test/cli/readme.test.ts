@@ -29,7 +29,7 @@ t.test("npm start: the demo fleet on a mounted tree, Ctrl-C cleans up", async (t
     await rm(dir, { recursive: true, force: true });
   });
 
-  t.ok(await until(() => /fleet .*demo\.yaml: 5 of 5 agents started/.test(log), 60_000, 100), "the demo fleet started");
+  t.ok(await until(() => /fleet .*demo\.yaml: 5 of 5 agents started/.test(log), 60_000, 100), `the demo fleet started\n${log}`);
   const cli = cliFor(mount);
   const status = await cli("status");
   t.match(status.stdout, /Active Agents: +[3-5]\n/);
@@ -49,7 +49,7 @@ t.test("npm start: the demo fleet on a mounted tree, Ctrl-C cleans up", async (t
   const pids = (JSON.parse((await cli("list", "--json")).stdout) as { pid: number }[]).map((a) => a.pid).filter((p) => p > 0);
 
   process.kill(-child.pid!, "SIGINT");
-  const code = await exited;
+  const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running after 30 s"), 30_000))]);
   // npm re-raises the Ctrl-C on itself (or exits 130); the daemon under it must exit cleanly.
   t.ok(["0", "130", "SIGINT"].includes(code), `npm start ends after Ctrl-C (${code})`);
   t.match(log, /SIGINT: stopping agents and unmounting\n.*agentsys: unmounted\n/, `the daemon stopped cleanly\n${log.slice(-1500)}`);
