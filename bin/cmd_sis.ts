@@ -6,6 +6,7 @@ import {
   renderDump,
   renderShellStatus,
   renderShellTelemetry,
+  SUBSYSTEMS,
   type AgentJson,
   type AgentsJson,
 } from "../lib/mod.ts";
@@ -82,10 +83,9 @@ export const SIS_READ_COMMANDS: CliCommand[] = [
   }),
   readCommand("status", "status [--json]", [0, 0], async (c) => {
     const all = await c.agents();
-    const subsystems = ["Agent Supervisor", "Telemetry Aggregator", "Fault Detector", "Policy Controller", "Compliance Tracker", "Resource Monitor", "Dependency Graph", "System Profiler"];
     return {
       text: renderShellStatus(all.system),
-      json: { health: "Healthy", subsystems: Object.fromEntries(subsystems.map((s) => [s, true])), system: all.system, enforcement: all.enforcement, daemon: all.daemon },
+      json: { health: "Healthy", subsystems: Object.fromEntries(SUBSYSTEMS.map((s) => [s, true])), system: all.system, enforcement: all.enforcement, daemon: all.daemon },
     };
   }),
   perAgent("metrics", "metrics", "metrics"),

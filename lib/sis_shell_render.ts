@@ -195,7 +195,8 @@ export function renderAgentInfoShell(a: InfoRow | undefined): string {
   );
 }
 
-const SUBSYSTEMS = ["Agent Supervisor", "Telemetry Aggregator", "Fault Detector", "Policy Controller", "Compliance Tracker", "Resource Monitor", "Dependency Graph", "System Profiler"];
+/** The eight ASM subsystems of shell `status`, in SIS order. */
+export const SUBSYSTEMS = ["Agent Supervisor", "Telemetry Aggregator", "Fault Detector", "Policy Controller", "Compliance Tracker", "Resource Monitor", "Dependency Graph", "System Profiler"];
 
 /**
  * Shell `status`: the eight subsystems (all of them always run in agentsys, so always ✓ and
