@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
-import { AgentLogs, CgroupV1, ProcessHost } from "../lib/host/mod.ts";
+import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/host/mod.ts";
 import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
 import { mountAgentFs } from "../fs/mod.ts";
 import { intFlag, type CliCommand } from "./cli.ts";
@@ -63,13 +63,30 @@ export const UP_COMMAND: CliCommand = {
         `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}`,
     );
     const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
+    // The journal (issue 6): what survives a restart. A state directory that cannot hold it
+    // is an error before anything is mounted.
+    let journal: Journal;
+    try {
+      journal = new Journal(`${stateDir}/agentsys.db`);
+    } catch (e) {
+      await host.shutdown();
+      throw new Error(`cannot open the journal ${stateDir}/agentsys.db: ${(e as Error).message}`);
+    }
+    const durability = new Durability(sup, journal, log);
+    durability.discard = (id) => host.discard(id);
+    const restored = durability.restore((id, pid, identity) => host.adopt(id, pid, identity));
+    if (restored.restored > 0) {
+      log(`journal: ${restored.restored} agents restored, ${restored.adopted.length} re-adopted${restored.adopted.length ? ` (${restored.adopted.join(", ")})` : ""}, ${restored.lost.length} without their process${restored.lost.length ? ` (${restored.lost.join(", ")})` : ""}`);
+    }
+    sup.onLifecycle(() => durability.soon());
     const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion() };
     const json = { daemon, logPath: (id: number) => logs.path(id) };
     let mounted;
     try {
-      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json });
+      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: () => durability.flush(true), auditTail: (n) => journal.audit({ limit: n }) });
     } catch (e) {
-      await host.shutdown();
+      await host.shutdown(true);
+      durability.close(false);
       throw e;
     }
     await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`).catch((e: Error) => log(`no pid file: ${e.message}`));
@@ -88,7 +105,9 @@ export const UP_COMMAND: CliCommand = {
         stopping = true;
         log(`${signal}: ${keep ? "leaving agents running" : "stopping agents"} and unmounting`);
         metrics?.close();
+        durability.beginShutdown();
         await host.shutdown(keep);
+        durability.close(true);
         await mounted.unmount();
         await rm(pidFile(stateDir), { force: true });
         log("unmounted");
@@ -107,7 +126,9 @@ export const UP_COMMAND: CliCommand = {
           if (stopping) throw new Error("the daemon is shutting down");
           const r = applyTextCommands(ctx, line);
           sup.policy.audit(0, "write", `fleet: ${line}`.slice(0, 200), r.code, { via: "fleet" });
+          const durable = durability.flush(r.code >= 0);
           if (r.code < 0) throw new Error(`${errnoName(r.code)}: ${r.reason}`);
+          if (durable < 0) throw new Error(`${errnoName(durable)}: the change could not be journaled; it was undone`);
           return r.results[r.results.length - 1]?.code ?? 0;
         },
         agents: async () => agentsJson(sup, json).agents,

@@ -1,7 +1,7 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type JsonContext } from "../lib/mod.ts";
 import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
-import { RENDERERS } from "./file_render.ts";
+import { RENDERERS, type AuditView } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
 
 export interface AgentFsOptions {
@@ -14,6 +14,13 @@ export interface AgentFsOptions {
   agentLog?: (id: number) => string;
   /** The daemon's identity and agents' log paths, for agents.json. */
   json?: JsonContext;
+  /**
+   * Make an applied control write durable before it is acknowledged: 0, or a negative errno
+   * (ENOSPC, EIO) after the write's durable effects were undone (the journal, issue 6).
+   */
+  persist?: () => number;
+  /** The journaled audit trail's tail, for the `audit` file. */
+  auditTail?: (limit: number) => AuditView[];
   lastErrorCapacity?: number;
 }
 
@@ -51,6 +58,8 @@ export class AgentFs implements FsOps {
   readonly #maxWrite: number;
   readonly #agentLog?: (id: number) => string;
   readonly #json?: JsonContext;
+  readonly #persist: () => number;
+  readonly #auditTail?: (limit: number) => AuditView[];
   #nextFh = 1;
   readonly #started = new Date();
 
@@ -62,6 +71,8 @@ export class AgentFs implements FsOps {
     this.#maxWrite = options.maxWrite ?? DEFAULT_MAX_WRITE;
     this.#agentLog = options.agentLog;
     this.#json = options.json;
+    this.#persist = options.persist ?? (() => 0);
+    this.#auditTail = options.auditTail;
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
   }
 
@@ -133,7 +144,7 @@ export class AgentFs implements FsOps {
     if (pos === 0 || h.bytes === null) {
       const render = RENDERERS[h.kind];
       if (!render) return ERRNO.EINVAL;
-      h.bytes = encoder.encode(render({ sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json }, h.arg));
+      h.bytes = encoder.encode(render({ sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail }, h.arg));
     }
     if (pos >= h.bytes.byteLength) return EMPTY;
     return h.bytes.subarray(pos, Math.min(pos + len, h.bytes.byteLength));
@@ -162,8 +173,20 @@ export class AgentFs implements FsOps {
       return this.#reject(path, h, ERRNO.EINVAL, "write is not valid UTF-8", "");
     }
     const out = this.#applyText(h, text);
-    if (out.code < 0) return this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
-    this.#sup.policy.audit(this.#agentOf(h), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
+    if (out.code < 0) {
+      const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
+      this.#persist(); // the refusal's audit entry (nothing else changed)
+      return code;
+    }
+    const entry = this.#sup.policy.audit(this.#agentOf(h), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
+    const durable = this.#persist();
+    if (durable < 0) {
+      // Not journaled, so the entry can still say what happened.
+      entry.result = errnoName(durable);
+      this.#noteError(path, durable, "the write could not be made durable (state directory full or failing); it was undone", text.trim().slice(0, 200));
+      if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(durable)}: the write could not be made durable; it was undone\n`));
+      return durable;
+    }
     if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results) h.replies.push(encoder.encode(`ok ${r.code}\n`));
     return data.byteLength;
   }
@@ -202,6 +225,8 @@ export class AgentFs implements FsOps {
     }
     const out = applyRecords(this.#ctx, buf);
     if (out.code < 0) return this.#reject(path, h, out.code, out.reason ?? "", "");
+    const durable = this.#persist();
+    if (durable < 0) return this.#reject(path, h, durable, "the records could not be made durable (state directory full or failing); their effects were undone", "");
     h.replies.push(...out.replies);
     for (const r of out.rejects) this.#noteError(path, r.code, `syscall ${r.nr}: ${r.reason}`, "");
     if (out.rest > 0) h.pending = buf.slice(buf.byteLength - out.rest);

@@ -27,7 +27,24 @@ export interface RenderContext {
   agentLog?: (id: number) => string;
   /** The daemon's identity and log paths for the JSON views. */
   json?: JsonContext;
+  /** The journaled audit trail's last entries (issue 6); else the in-memory trail. */
+  auditTail?: (limit: number) => AuditView[];
 }
+
+/** One audit entry as the `audit` file shows it. */
+export interface AuditView {
+  seq: number;
+  wall: string;
+  ts_us: number;
+  agent: number;
+  action: string;
+  result: string;
+  via: string;
+  detail: string;
+}
+
+/** How many entries the `audit` file shows (the CLI reads the rest from the journal). */
+export const AUDIT_TAIL = 1000;
 
 /** One renderer per readable node kind; `arg` is the AgentId for per-agent files. */
 export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: number) => string>> = {
@@ -36,7 +53,7 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
   compliance: ({ sup }) => renderCompliance(sup),
   cloudGateway: () => "Cloud Gateway not initialized\n",
   events: ({ sup }) => renderEvents(sup),
-  audit: ({ sup }) => renderAudit(sup),
+  audit: ({ sup, auditTail }) => renderAudit(auditTail ? auditTail(AUDIT_TAIL) : memoryTrail(sup)),
   metrics: ({ sup }) => renderMetrics(sup),
   limits: ({ sup }) => renderDefaultLimits(sup),
   recovery: ({ sup }) => renderDefaultRecovery(sup),
@@ -55,13 +72,14 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
 };
 
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */
-function renderAudit(sup: AgentSupervisor): string {
+function renderAudit(entries: readonly AuditView[]): string {
   let out = "";
-  for (const e of sup.policy.auditTrail()) {
-    const via = e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core");
-    out += `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${via} ${JSON.stringify(e.detail)}\n`;
-  }
+  for (const e of entries) out += `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${e.via} ${JSON.stringify(e.detail)}\n`;
   return out;
+}
+
+function memoryTrail(sup: AgentSupervisor): AuditView[] {
+  return sup.policy.auditTrail().map((e) => ({ ...e, via: e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core") }));
 }
 
 function renderDefaultLimits(sup: AgentSupervisor): string {

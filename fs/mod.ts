@@ -1,5 +1,6 @@
 import type { AgentHost, AgentSupervisor, JsonContext } from "../lib/mod.ts";
 import { AgentFs } from "./agent_fs.ts";
+import type { AuditView } from "./file_render.ts";
 import { DEFAULT_MAX_WRITE, type BackendFactory } from "./backend.ts";
 import { createFuseNativeBackend } from "./fuse_native_backend.ts";
 
@@ -17,6 +18,8 @@ export interface MountAgentFsOptions {
   debug?: boolean;
   agentLog?: (id: number) => string;
   json?: JsonContext;
+  persist?: () => number;
+  auditTail?: (limit: number) => AuditView[];
 }
 
 export interface MountedAgentFs {
@@ -37,7 +40,7 @@ export interface MountedAgentFs {
 export async function mountAgentFs(options: MountAgentFsOptions): Promise<MountedAgentFs> {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const gid = typeof process.getgid === "function" ? process.getgid() : 0;
-  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json });
+  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json, persist: options.persist, auditTail: options.auditTail });
   const factory = options.backend ?? createFuseNativeBackend;
   const backend = factory(options.mountpoint, fs, { allowOther: options.allowOther ?? uid === 0, debug: options.debug, maxWrite: DEFAULT_MAX_WRITE });
   await backend.mount();

@@ -15,39 +15,42 @@ export function renderEvents(sup: AgentSupervisor): string {
   const r = sup.ctx.events;
   const first = r.total - r.length;
   let out = "";
-  for (let i = 0; i < r.length; i++) {
-    const p = r.at(i);
-    const k = r.kind[p];
-    let detail = "";
-    switch (k) {
-      case EVENT.Spawn:
-        detail = ` pid=${r.a[p]}`;
-        break;
-      case EVENT.Exit:
-        detail = ` code=${r.a[p]}${r.b[p] ? ` signal=${r.b[p]}` : ""}`;
-        break;
-      case EVENT.Fault: {
-        const kind = r.a[p];
-        const fields = FAULT_FIELDS[kind] ?? [];
-        const text = r.text(p);
-        const vals = fields.length === 2 ? [r.b[p], r.c[p]] : kind === FAULT.Crashed ? [r.b[p]] : [JSON.stringify(text)];
-        detail = ` ${FAULT_NAMES[kind]} ${fields.map((f, j) => `${f}=${vals[j]}`).join(" ")}`;
-        break;
-      }
-      case EVENT.Restart:
-        detail = ` attempt=${r.a[p]}`;
-        break;
-      case EVENT.StateChange:
-        detail = ` state=${STATE_NAME[r.a[p]]} from=${STATE_NAME[r.b[p]]}`;
-        break;
-      case EVENT.Failed:
-        detail = ` restarts=${r.a[p]}`;
-        break;
-      case EVENT.Action:
-        detail = ` action=${ACTION_NAMES[r.a[p]]} fault=${FAULT_NAMES[r.b[p]]}`;
-        break;
-    }
-    out += `${first + i} ${r.ts[p]} ${EVENT_NAMES[k]} ${r.agent[p]}${detail}\n`;
-  }
+  for (let i = 0; i < r.length; i++) out += `${first + i} ${renderEventAt(sup, r.at(i))}\n`;
   return out;
+}
+
+/** One event at ring position `p`, without its sequence number: `<ts_us> <Kind> <agent_id> [k=v…]`. */
+export function renderEventAt(sup: AgentSupervisor, p: number): string {
+  const r = sup.ctx.events;
+  const k = r.kind[p];
+  let detail = "";
+  switch (k) {
+    case EVENT.Spawn:
+      detail = ` pid=${r.a[p]}`;
+      break;
+    case EVENT.Exit:
+      detail = ` code=${r.a[p]}${r.b[p] ? ` signal=${r.b[p]}` : ""}`;
+      break;
+    case EVENT.Fault: {
+      const kind = r.a[p];
+      const fields = FAULT_FIELDS[kind] ?? [];
+      const text = r.text(p);
+      const vals = fields.length === 2 ? [r.b[p], r.c[p]] : kind === FAULT.Crashed ? [r.b[p]] : [JSON.stringify(text)];
+      detail = ` ${FAULT_NAMES[kind]} ${fields.map((f, j) => `${f}=${vals[j]}`).join(" ")}`;
+      break;
+    }
+    case EVENT.Restart:
+      detail = ` attempt=${r.a[p]}`;
+      break;
+    case EVENT.StateChange:
+      detail = ` state=${STATE_NAME[r.a[p]]} from=${STATE_NAME[r.b[p]]}`;
+      break;
+    case EVENT.Failed:
+      detail = ` restarts=${r.a[p]}`;
+      break;
+    case EVENT.Action:
+      detail = ` action=${ACTION_NAMES[r.a[p]]} fault=${FAULT_NAMES[r.b[p]]}`;
+      break;
+  }
+  return `${r.ts[p]} ${EVENT_NAMES[k]} ${r.agent[p]}${detail}`;
 }

@@ -36,5 +36,6 @@ export { NAME_MAX_BYTES } from "./name_arena.ts";
 export * from "./sis_shell_render.ts";
 export type { AgentHost } from "./host_api.ts";
 export { renderMetrics } from "./metrics_render.ts";
-export { renderEvents } from "./events_render.ts";
+export { renderEventAt, renderEvents } from "./events_render.ts";
 export * from "./agent_json.ts";
+export * from "./durable_record.ts";

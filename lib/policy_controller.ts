@@ -170,6 +170,12 @@ export class PolicyController {
     if (list.length > MAX_VIOLATIONS) list.splice(0, list.length - MAX_VIOLATIONS);
   }
 
+  /** Put back an agent's violations (daemon restart). */
+  restoreViolations(id: number, list: readonly Violation[]): void {
+    if (list.length === 0) this.#violations.delete(id);
+    else this.#violations.set(id, list.slice(-MAX_VIOLATIONS));
+  }
+
   violations(id: number): Violation[] {
     return [...(this.#violations.get(id) ?? [])];
   }

@@ -3,3 +3,5 @@ export * from "./process_host.ts";
 export * from "./proc_sampler.ts";
 export * from "./cgroup_v1.ts";
 export * from "./agent_logs.ts";
+export { Journal, entryHash, type AuditRecord, type VerifyResult } from "./journal.ts";
+export { Durability, procIdentity, type ProcIdentity, type RestoreSummary } from "./durability.ts";

@@ -5,6 +5,8 @@ import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } fro
 import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
+import { AdoptedProcess } from "./adopted_process.ts";
+import type { ProcIdentity } from "./durability.ts";
 
 export interface ProcessHostOptions {
   /** Grace between SIGTERM and SIGKILL on a graceful stop (default 5000 ms). */
@@ -39,6 +41,7 @@ export class ProcessHost implements AgentHost {
   readonly #log: (line: string) => void;
   #closing = false;
   readonly #windowMs: number;
+  readonly #discarding = new Set<number>();
   readonly #logs: AgentLogs | null;
   readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
   #sampler: ReturnType<typeof setInterval> | null = null;
@@ -165,6 +168,32 @@ export class ProcessHost implements AgentHost {
     return id;
   }
 
+  /** Kill an agent now and forget it once it is gone (a spawn that could not be journaled). */
+  discard(id: number): void {
+    this.#discarding.add(id);
+    if (this.#sup.stop(id, true) < 0) {
+      this.#discarding.delete(id);
+      this.#sup.remove(id);
+    }
+  }
+
+  /**
+   * Watch a re-adopted agent (issue 6): a process a previous daemon started, matched by pid,
+   * start time and command line. It gets signals, sampling, its cgroup and exit detection by
+   * polling; its exit status is unknown (255, abnormal).
+   */
+  adopt(id: number, pid: number, identity: ProcIdentity): void {
+    const proc = new AdoptedProcess(pid, identity, Math.min(Math.max(this.#windowMs || 200, 100), 1000));
+    const child = proc as unknown as ChildProcess;
+    this.#children.set(id, child);
+    if (this.#cgroup) {
+      const cg = this.#cgroup;
+      void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
+    }
+    proc.on("exit", (code: number, signal: NodeJS.Signals | null) => void this.#onExit(id, pid, child, code, signal));
+    this.#log(`agent ${id} (${this.#sup.getAgent(id)?.name}) re-adopted, pid ${pid}`);
+  }
+
   async #onExit(id: number, pid: number, child: ChildProcess, exitCode: number | null, signal: NodeJS.Signals | null): Promise<void> {
     const sup = this.#sup;
     // A SIGKILL from the kernel's OOM killer in the agent's memory group is the memory limit
@@ -195,6 +224,7 @@ export class ProcessHost implements AgentHost {
     }
     const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
     sup.onAgentExit(pid, status);
+    if (this.#discarding.delete(id)) sup.remove(id);
   }
 
   /**

@@ -1,0 +1,56 @@
+import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
+import { procIdentity, type ProcIdentity } from "./durability.ts";
+
+/**
+ * A re-adopted agent (issue 6): a process the daemon did not start in this life, so it cannot
+ * wait(2) for it. It stands in for a ChildProcess in the host: `kill()` signals the pid, and
+ * an `exit` event with code 255 (status unknown: an abnormal exit, as the restart rules want)
+ * is emitted once /proc shows the pid gone or reused by another process (start time or command
+ * line changed). Polled every `pollMs` (pidfd_open is not reachable from Node 20).
+ */
+export class AdoptedProcess extends EventEmitter {
+  readonly pid: number;
+  readonly #identity: ProcIdentity;
+  #timer: NodeJS.Timeout | null;
+
+  constructor(pid: number, identity: ProcIdentity, pollMs = 200) {
+    super();
+    this.pid = pid;
+    this.#identity = identity;
+    this.#timer = setInterval(() => this.#poll(), pollMs);
+  }
+
+  #poll(): void {
+    const now = procIdentity(this.pid);
+    if (now && now.starttime === this.#identity.starttime && now.cmdline === this.#identity.cmdline && !isZombie(this.pid)) return;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.emit("exit", 255, null);
+  }
+
+  kill(signal: NodeJS.Signals = "SIGTERM"): boolean {
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stop watching (the daemon leaves it running: --keep-agents). */
+  unref(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
+
+/** A zombie has exited; its parent (not us: we are not its parent) has not reaped it yet. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,191 @@
+import { createHash } from "node:crypto";
+import Database from "better-sqlite3";
+import { ERRNO, type DurableAgent, type DurableMeta } from "../mod.ts";
+
+/**
+ * The daemon's journal (issue 6): SQLite in WAL mode with synchronous=FULL in
+ * `<state>/agentsys.db` — chosen by measurement (bench/journal: as fast as an append-only log
+ * with fdatasync per write, with transactions and queries for free; docs/durability.md).
+ *
+ * - `agents`: one durable record (JSON) per agent, replaced when it changes.
+ * - `meta`: defaults and system counters; the audit chain's head.
+ * - `audit`: append-only, hash-chained: hash = sha256(prev_hash ‖ canonical entry), so an
+ *   edited, removed or reordered entry breaks the chain where it happened; the head in `meta`
+ *   catches a truncated tail.
+ *
+ * Everything one acknowledged write changes goes into one transaction: it is on disk before
+ * the write returns, or none of it is (ENOSPC / EIO).
+ */
+export interface AuditRecord {
+  seq: number;
+  wall: string;
+  ts_us: number;
+  agent: number;
+  action: string;
+  result: string;
+  via: string;
+  uid: number | null;
+  detail: string;
+}
+
+export interface JournalChanges {
+  agents?: Map<number, DurableAgent | null>;
+  meta?: DurableMeta;
+  audit?: Omit<AuditRecord, "seq">[];
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  /** Where the chain breaks and why, when it does. */
+  problem?: { seq: number; reason: string };
+}
+
+const GENESIS = "0".repeat(64);
+
+export function entryHash(prev: string, e: AuditRecord): string {
+  const canonical = JSON.stringify([e.seq, e.wall, e.ts_us, e.agent, e.action, e.result, e.via, e.uid, e.detail]);
+  return createHash("sha256").update(prev).update("\n").update(canonical).digest("hex");
+}
+
+/** SQLite error → errno: a full disk is ENOSPC, the rest of I/O trouble EIO. */
+export function journalErrno(e: unknown): number {
+  const code = String((e as { code?: unknown })?.code ?? "");
+  if (code === "SQLITE_FULL" || /ENOSPC|disk is full|database or disk is full/i.test(String((e as Error)?.message))) return ERRNO.ENOSPC;
+  return ERRNO.EIO;
+}
+
+export class Journal {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #upsert: Database.Statement;
+  readonly #delete: Database.Statement;
+  readonly #setMeta: Database.Statement;
+  readonly #insertAudit: Database.Statement;
+  #headSeq: number;
+  #headHash: string;
+
+  constructor(path: string) {
+    this.path = path;
+    this.#db = new Database(path);
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = FULL");
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS agents (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS audit (
+        seq INTEGER PRIMARY KEY, wall TEXT NOT NULL, ts_us REAL NOT NULL, agent INTEGER NOT NULL,
+        action TEXT NOT NULL, result TEXT NOT NULL, via TEXT NOT NULL, uid INTEGER, detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS audit_agent ON audit(agent, seq);
+    `);
+    this.#upsert = this.#db.prepare("INSERT INTO agents(id, record) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record");
+    this.#delete = this.#db.prepare("DELETE FROM agents WHERE id = ?");
+    this.#setMeta = this.#db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    this.#insertAudit = this.#db.prepare("INSERT INTO audit(seq, wall, ts_us, agent, action, result, via, uid, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const head = this.#meta("audit_head") as { seq: number; hash: string } | undefined;
+    this.#headSeq = head?.seq ?? 0;
+    this.#headHash = head?.hash ?? GENESIS;
+  }
+
+  #meta(key: string): unknown {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row ? JSON.parse(row.value) : undefined;
+  }
+
+  /** Durable records, ascending id. */
+  agents(): DurableAgent[] {
+    return (this.#db.prepare("SELECT record FROM agents ORDER BY id").all() as { record: string }[]).map((r) => JSON.parse(r.record) as DurableAgent);
+  }
+
+  meta(): DurableMeta | undefined {
+    return this.#meta("daemon") as DurableMeta | undefined;
+  }
+
+  /** Audit entries (oldest first), optionally of one agent and/or since a wall time (ISO). */
+  audit(filter: { agent?: number; since?: string; limit?: number } = {}): AuditRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.agent !== undefined) {
+      where.push("agent = ?");
+      args.push(filter.agent);
+    }
+    if (filter.since !== undefined) {
+      where.push("wall >= ?");
+      args.push(filter.since);
+    }
+    const sql = `SELECT seq, wall, ts_us, agent, action, result, via, uid, detail FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ""}`;
+    return (this.#db.prepare(sql).all(...args) as AuditRecord[]).reverse();
+  }
+
+  /** Did the last daemon stop cleanly (it stopped its agents itself)? Cleared by `running()`. */
+  cleanShutdown(): boolean {
+    return (this.#meta("shutdown") as { clean?: boolean } | undefined)?.clean === true;
+  }
+
+  /** Record how the daemon stands: running (a crash leaves this) or stopped cleanly. */
+  markShutdown(clean: boolean): void {
+    this.#setMeta.run("shutdown", JSON.stringify({ clean, at: new Date().toISOString() }));
+  }
+
+  /** The chain's head: the last sequence number written. */
+  get auditSeq(): number {
+    return this.#headSeq;
+  }
+
+  /**
+   * Write one write's worth of changes in one transaction (fsynced before it returns).
+   * Returns 0, or ENOSPC / EIO with nothing written.
+   */
+  commit(changes: JournalChanges): number {
+    let seq = this.#headSeq;
+    let hash = this.#headHash;
+    try {
+      this.#db.transaction(() => {
+        for (const [id, rec] of changes.agents ?? []) {
+          if (rec) this.#upsert.run(id, JSON.stringify(rec));
+          else this.#delete.run(id);
+        }
+        if (changes.meta) this.#setMeta.run("daemon", JSON.stringify(changes.meta));
+        for (const a of changes.audit ?? []) {
+          const e: AuditRecord = { seq: ++seq, ...a };
+          const prev = hash;
+          hash = entryHash(prev, e);
+          this.#insertAudit.run(e.seq, e.wall, e.ts_us, e.agent, e.action, e.result, e.via, e.uid, e.detail, prev, hash);
+        }
+        if (seq !== this.#headSeq) this.#setMeta.run("audit_head", JSON.stringify({ seq, hash }));
+      })();
+    } catch (e) {
+      return journalErrno(e);
+    }
+    this.#headSeq = seq;
+    this.#headHash = hash;
+    return 0;
+  }
+
+  /** Walk the whole chain: the first entry that was edited, removed or moved, if any. */
+  verify(): VerifyResult {
+    let prev = GENESIS;
+    let expect = 1;
+    let n = 0;
+    for (const row of this.#db.prepare("SELECT * FROM audit ORDER BY rowid").iterate() as Iterable<AuditRecord & { prev_hash: string; hash: string }>) {
+      n++;
+      if (row.seq !== expect) {
+        return { ok: false, entries: n, problem: { seq: expect, reason: row.seq > expect ? `entries ${expect}–${row.seq - 1} are missing (removed)` : `entry ${row.seq} is out of order (expected ${expect})` } };
+      }
+      if (row.prev_hash !== prev) return { ok: false, entries: n, problem: { seq: row.seq, reason: `entry ${row.seq} does not follow entry ${row.seq - 1} (reordered or the previous entry changed)` } };
+      if (entryHash(prev, row) !== row.hash) return { ok: false, entries: n, problem: { seq: row.seq, reason: `entry ${row.seq} was edited (its hash does not match its content)` } };
+      prev = row.hash;
+      expect++;
+    }
+    const head = this.#meta("audit_head") as { seq: number; hash: string } | undefined;
+    if (head && (head.seq !== expect - 1 || head.hash !== prev)) {
+      return { ok: false, entries: n, problem: { seq: expect, reason: head.seq > expect - 1 ? `entries ${expect}–${head.seq} are missing at the end (truncated)` : `the chain's recorded head (${head.seq}) does not match its last entry (${expect - 1})` } };
+    }
+    return { ok: true, entries: n };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
