@@ -44,7 +44,7 @@ const COMMANDS: Record<string, [string, string, Loader]> = {
   "profile-reset": ["control", "clear the profiler (one agent, or all)", control("profile-reset")],
   logs: ["stream", "an agent's output (stdout and stderr); -f follows", stream("logs")],
   events: ["stream", "lifecycle, fault and action events; -f follows", stream("events")],
-  audit: ["stream", "the audit trail of control writes; -f follows", stream("audit")],
+  audit: ["stream", "the hash-chained audit trail; -f follows; audit verify checks it", async () => (await import("./cmd_audit.ts")).AUDIT_COMMAND],
 };
 
 function usage(): string {

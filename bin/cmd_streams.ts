@@ -42,7 +42,7 @@ export function parseAuditLine(line: string) {
   return { seq: Number(m[1]), time: m[2], ts_us: Number(m[3]), agent_id: Number(m[4]), action: m[5], result: m[6], via: m[7], detail };
 }
 
-function ringCommand(name: "events" | "audit", parse: (l: string) => ({ seq: number; agent_id: number } & Record<string, unknown>) | null): CliCommand {
+export function ringCommand(name: "events" | "audit", parse: (l: string) => ({ seq: number; agent_id: number } & Record<string, unknown>) | null): CliCommand {
   return {
     name,
     usage: `${name} [-f] [--agent ID] [-n N] [--json]\n\n  -f, --follow   keep printing new entries (Ctrl-C stops)\n  --agent ID     only this agent's entries\n  -n, --lines N  start with the last N entries (default: all)\n  --json         one JSON object per line`,
@@ -70,7 +70,6 @@ function ringCommand(name: "events" | "audit", parse: (l: string) => ({ seq: num
 
 export const STREAM_COMMANDS: CliCommand[] = [
   ringCommand("events", parseEventLine),
-  ringCommand("audit", parseAuditLine),
   {
     name: "logs",
     usage: "logs <id> [-f] [--json]\n\n  -f, --follow   keep printing new output (Ctrl-C stops)\n  --json         one JSON string per line",

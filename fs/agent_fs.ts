@@ -178,7 +178,7 @@ export class AgentFs implements FsOps {
       this.#persist(); // the refusal's audit entry (nothing else changed)
       return code;
     }
-    const entry = this.#sup.policy.audit(this.#agentOf(h), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
+    const entry = this.#sup.policy.audit(this.#agentOf(h, text), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
     const durable = this.#persist();
     if (durable < 0) {
       // Not journaled, so the entry can still say what happened.
@@ -191,8 +191,11 @@ export class AgentFs implements FsOps {
     return data.byteLength;
   }
 
-  #agentOf(h: Handle): number {
-    return AGENT_KINDS.has(h.kind) ? h.arg : 0;
+  /** The agent a write concerns: the file's, or on `ctl` the id after the verb (`kill 100`). */
+  #agentOf(h: Handle, text = ""): number {
+    if (AGENT_KINDS.has(h.kind)) return h.arg;
+    const m = h.kind === "ctl" ? /^\s*[a-z-]+\s+(\d{1,10})\b/.exec(text) : null;
+    return m && Number(m[1]) <= 0xffffffff ? Number(m[1]) : 0;
   }
 
   #applyText(h: Handle, text: string): { code: number; reason?: string; line?: string; results: { code: number }[] } {
@@ -235,7 +238,7 @@ export class AgentFs implements FsOps {
 
   #reject(file: string, h: Handle, code: number, reason: string, line: string): number {
     this.#noteError(file, code, reason, line);
-    this.#sup.policy.audit(this.#agentOf(h), "write", `${file}: ${line}`.slice(0, 200), code, { via: file });
+    this.#sup.policy.audit(this.#agentOf(h, line), "write", `${file}: ${line}`.slice(0, 200), code, { via: file });
     if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
     return code;
   }

@@ -65,9 +65,17 @@ export class Journal {
   #headSeq: number;
   #headHash: string;
 
-  constructor(path: string) {
+  /** `readonly`: for `agentsys audit` beside a running daemon (WAL lets both work). */
+  constructor(path: string, options: { readonly?: boolean } = {}) {
     this.path = path;
-    this.#db = new Database(path);
+    this.#db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+    if (options.readonly) {
+      this.#upsert = this.#delete = this.#setMeta = this.#insertAudit = this.#db.prepare("SELECT 1");
+      const head = this.#meta("audit_head") as { seq: number; hash: string } | undefined;
+      this.#headSeq = head?.seq ?? 0;
+      this.#headHash = head?.hash ?? GENESIS;
+      return;
+    }
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
     this.#db.exec(`
