@@ -56,7 +56,7 @@ export const AUDIT_COMMAND: CliCommand = {
       const r = j.verify();
       j.close();
       if (!r.ok) throw new CliError(`${path}: ${r.problem!.reason}; the trail after it cannot be trusted`, "EBADMSG");
-      process.stdout.write(`${path}: ${r.entries} entries, hash chain intact\n`);
+      process.stdout.write(`${path}: ${r.entries} entries, hash chain intact; head ${r.head?.seq ?? 0} ${r.head?.hash ?? "-"} (keep it elsewhere to detect a rewritten chain)\n`);
       return 0;
     }
     if ((args.flags.agent === undefined && args.flags.since === undefined) || args.flags.follow) return tail.run(args);

@@ -74,7 +74,14 @@ export const UP_COMMAND: CliCommand = {
     }
     const durability = new Durability(sup, journal, log);
     durability.discard = (id) => host.discard(id);
-    const restored = durability.restore((id, pid, identity) => host.adopt(id, pid, identity));
+    let restored;
+    try {
+      restored = durability.restore((id, pid, identity) => host.adopt(id, pid, identity));
+    } catch (e) {
+      await host.shutdown(true);
+      journal.close();
+      throw e;
+    }
     if (restored.restored > 0) {
       log(`journal: ${restored.restored} agents restored, ${restored.adopted.length} re-adopted${restored.adopted.length ? ` (${restored.adopted.join(", ")})` : ""}, ${restored.lost.length} without their process${restored.lost.length ? ` (${restored.lost.join(", ")})` : ""}`);
     }
@@ -83,7 +90,7 @@ export const UP_COMMAND: CliCommand = {
     const json = { daemon, logPath: (id: number) => logs.path(id) };
     let mounted;
     try {
-      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: () => durability.flush(true), auditTail: (n) => journal.audit({ limit: n }) });
+      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: () => durability.flush(true), auditTail: (n) => journal.audit({ limit: n }), agentUid: (id) => host.uidOf(id) });
     } catch (e) {
       await host.shutdown(true);
       durability.close(false);

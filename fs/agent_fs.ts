@@ -21,6 +21,8 @@ export interface AgentFsOptions {
   persist?: () => number;
   /** The journaled audit trail's tail, for the `audit` file. */
   auditTail?: (limit: number) => AuditView[];
+  /** The uid an agent runs as when it is not the daemon's: it owns `agents/<id>/ctl` (SPEC §9). */
+  agentUid?: (id: number) => number | undefined;
   lastErrorCapacity?: number;
 }
 
@@ -38,6 +40,8 @@ interface Handle {
 }
 
 const MAX_PENDING = 8 << 20;
+/** What an agent may say about itself on its own `ctl` when it runs as another user. */
+const SELF_VERBS: ReadonlySet<string> = new Set(["heartbeat", "ready", "stop", "restart", "fault", "compliance", "profile"]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -60,6 +64,7 @@ export class AgentFs implements FsOps {
   readonly #json?: JsonContext;
   readonly #persist: () => number;
   readonly #auditTail?: (limit: number) => AuditView[];
+  readonly #agentUid: (id: number) => number | undefined;
   #nextFh = 1;
   readonly #started = new Date();
 
@@ -73,6 +78,7 @@ export class AgentFs implements FsOps {
     this.#json = options.json;
     this.#persist = options.persist ?? (() => 0);
     this.#auditTail = options.auditTail;
+    this.#agentUid = options.agentUid ?? (() => undefined);
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
   }
 
@@ -98,7 +104,8 @@ export class AgentFs implements FsOps {
     const n = NODE[r.kind];
     const type = n.type === "dir" ? S_IFDIR : n.type === "link" ? S_IFLNK : S_IFREG;
     const size = n.type === "link" ? this.#linkTarget(r).length : 0;
-    return { mode: type | n.mode, size, nlink: n.type === "dir" ? 2 : 1, uid: this.#uid, gid: this.#gid, mtime: n.type === "dir" ? this.#started : new Date() };
+    const uid = r.kind === "agentCtl" ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
+    return { mode: type | n.mode, size, nlink: n.type === "dir" ? 2 : 1, uid, gid: this.#gid, mtime: n.type === "dir" ? this.#started : new Date() };
   }
 
   readdir(path: string): string[] | number {
@@ -203,12 +210,23 @@ export class AgentFs implements FsOps {
     switch (h.kind) {
       case "ctl":
         return applyTextCommands(this.#ctx, text);
-      case "agentCtl":
+      case "agentCtl": {
+        // An agent running as another user owns this file, and the backend cannot tell who
+        // writes: assume the agent, and take only what an agent may say about itself.
+        if (this.#agentUid(id) !== undefined) {
+          for (const raw of text.split("\n")) {
+            const verb = raw.trim().split(/\s+/)[0];
+            if (verb && !verb.startsWith("#") && !SELF_VERBS.has(verb)) {
+              return { code: ERRNO.EPERM, reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; "${verb}" needs /ctl (the daemon's owner)`, line: raw.trim(), results: [] };
+            }
+          }
+        }
         // Same verbs without the id: "kill" → "kill 100", "limits cpu_quota_us=5" → "limits 100 cpu_quota_us=5".
         return applyTextCommands(this.#ctx, text, (line) => {
           const sp = line.indexOf(" ");
           return sp < 0 ? `${line} ${id}` : `${line.slice(0, sp)} ${id}${line.slice(sp)}`;
         });
+      }
       case "agentPolicy":
         return applyTextCommands(this.#ctx, text, (line) => `policy-update ${id} ${line}`);
       case "limits":

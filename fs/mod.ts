@@ -20,6 +20,7 @@ export interface MountAgentFsOptions {
   json?: JsonContext;
   persist?: () => number;
   auditTail?: (limit: number) => AuditView[];
+  agentUid?: (id: number) => number | undefined;
 }
 
 export interface MountedAgentFs {
@@ -40,7 +41,7 @@ export interface MountedAgentFs {
 export async function mountAgentFs(options: MountAgentFsOptions): Promise<MountedAgentFs> {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const gid = typeof process.getgid === "function" ? process.getgid() : 0;
-  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json, persist: options.persist, auditTail: options.auditTail });
+  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json, persist: options.persist, auditTail: options.auditTail, agentUid: options.agentUid });
   const factory = options.backend ?? createFuseNativeBackend;
   const backend = factory(options.mountpoint, fs, { allowOther: options.allowOther ?? uid === 0, debug: options.debug, maxWrite: DEFAULT_MAX_WRITE });
   await backend.mount();

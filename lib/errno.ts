@@ -17,6 +17,7 @@ export const ERRNO = {
   EINVAL: -22,
   ENOSPC: -28,
   ENOSYS: -38,
+  EBADMSG: -74,
 } as const;
 export type Errno = (typeof ERRNO)[keyof typeof ERRNO];
 

@@ -73,6 +73,14 @@ export class Durability {
     const sup = this.#sup;
     // After a clean shutdown the daemon stopped its agents itself, without journaling those
     // exits: they start again, like services at boot. After a crash they died unseen.
+    const check = this.journal.quickCheck();
+    if (check !== "ok") throw new Error(`${this.journal.path}: the database is damaged (${check}); refusing to start on it`);
+    const chain = this.journal.verify();
+    if (!chain.ok) {
+      // Not silently accepted: said now, kept in the trail, and `audit verify` keeps saying it.
+      this.#log(`journal: AUDIT CHAIN BROKEN: ${chain.problem!.reason}`);
+      sup.policy.audit(0, "ChainBroken", chain.problem!.reason, ERRNO.EBADMSG, { via: "journal" });
+    }
     const clean = this.journal.cleanShutdown();
     this.journal.markShutdown(false);
     const meta = this.journal.meta();

@@ -39,6 +39,8 @@ export interface VerifyResult {
   entries: number;
   /** Where the chain breaks and why, when it does. */
   problem?: { seq: number; reason: string };
+  /** The last entry's sequence number and hash, when intact. */
+  head?: { seq: number; hash: string };
 }
 
 const GENESIS = "0".repeat(64);
@@ -101,9 +103,23 @@ export class Journal {
     return row ? JSON.parse(row.value) : undefined;
   }
 
-  /** Durable records, ascending id. */
+  /** Durable records, ascending id. A record that does not parse is an error naming it. */
   agents(): DurableAgent[] {
-    return (this.#db.prepare("SELECT record FROM agents ORDER BY id").all() as { record: string }[]).map((r) => JSON.parse(r.record) as DurableAgent);
+    return (this.#db.prepare("SELECT id, record FROM agents ORDER BY id").all() as { id: number; record: string }[]).map((r) => {
+      try {
+        const rec = JSON.parse(r.record) as DurableAgent;
+        if (rec?.v !== 1 || rec.agent_id !== r.id) throw new Error(`not a version-1 record of agent ${r.id}`);
+        return rec;
+      } catch (e) {
+        throw new Error(`${this.path}: the record of agent ${r.id} is corrupt (${(e as Error).message}); refusing to guess its state`);
+      }
+    });
+  }
+
+  /** SQLite's own consistency check of the file: "ok" or the first problem. */
+  quickCheck(): string {
+    const rows = this.#db.pragma("quick_check") as { quick_check: string }[];
+    return rows[0]?.quick_check ?? "ok";
   }
 
   meta(): DurableMeta | undefined {
@@ -190,7 +206,7 @@ export class Journal {
     if (head && (head.seq !== expect - 1 || head.hash !== prev)) {
       return { ok: false, entries: n, problem: { seq: expect, reason: head.seq > expect - 1 ? `entries ${expect}–${head.seq} are missing at the end (truncated)` : `the chain's recorded head (${head.seq}) does not match its last entry (${expect - 1})` } };
     }
-    return { ok: true, entries: n };
+    return { ok: true, entries: n, head: { seq: expect - 1, hash: prev } };
   }
 
   close(): void {

@@ -42,6 +42,8 @@ export class ProcessHost implements AgentHost {
   #closing = false;
   readonly #windowMs: number;
   readonly #discarding = new Set<number>();
+  /** Agents running as a user other than the daemon's: AgentId → uid. */
+  readonly #uids = new Map<number, number>();
   readonly #logs: AgentLogs | null;
   readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
   #sampler: ReturnType<typeof setInterval> | null = null;
@@ -152,6 +154,8 @@ export class ProcessHost implements AgentHost {
       return code;
     }
     this.#children.set(id, child);
+    if (user) this.#uids.set(id, user.uid);
+    else this.#uids.delete(id);
     if (this.#cgroup) {
       const cg = this.#cgroup;
       void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
@@ -166,6 +170,14 @@ export class ProcessHost implements AgentHost {
     child.on("exit", (exitCode, signal) => void this.#onExit(id, pid, child, exitCode, signal));
     this.#log(`agent ${id} (${spec.name}) started, pid ${pid}`);
     return id;
+  }
+
+  /**
+   * The uid an agent runs as when it is not the daemon's (its `user`), else undefined: the
+   * tree makes that user the owner of `agents/<id>/ctl` (SPEC §9).
+   */
+  uidOf(id: number): number | undefined {
+    return this.#uids.get(id);
   }
 
   /** Kill an agent now and forget it once it is gone (a spawn that could not be journaled). */
@@ -186,6 +198,8 @@ export class ProcessHost implements AgentHost {
     const proc = new AdoptedProcess(pid, identity, Math.min(Math.max(this.#windowMs || 200, 100), 1000));
     const child = proc as unknown as ChildProcess;
     this.#children.set(id, child);
+    const uid = processUid(pid);
+    if (uid !== undefined && uid !== process.getuid?.()) this.#uids.set(id, uid);
     if (this.#cgroup) {
       const cg = this.#cgroup;
       void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
@@ -411,4 +425,14 @@ export function resolveUser(user: string | number): { uid: number; gid: number }
     if (f[0] === String(user) || f[2] === String(user)) return { uid: Number(f[2]), gid: Number(f[3]) };
   }
   return typeof user === "number" ? { uid: user, gid: user } : undefined;
+}
+
+/** The real uid of a process, from /proc/<pid>/status. */
+function processUid(pid: number): number | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
