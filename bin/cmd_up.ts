@@ -18,7 +18,7 @@ export const UP_COMMAND: CliCommand = {
   name: "up",
   usage:
     "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS]\n" +
-    "   [--metrics-port N] [--metrics-addr HOST] [--keep-agents] [--debug]\n\n" +
+    "   [--metrics-port N] [--metrics-addr HOST] [--keep-agents] [--ephemeral] [--debug]\n\n" +
     "  --mount DIR         mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,\n" +
     "                      else ${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)\n" +
     "  --state DIR         state directory: agents' output in DIR/logs, the pid file (default:\n" +
@@ -29,7 +29,9 @@ export const UP_COMMAND: CliCommand = {
     "  --grace MS          SIGTERM → SIGKILL grace on stop (default 5000)\n" +
     "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
     "  --metrics-addr HOST address for --metrics-port (default 127.0.0.1)\n" +
-    "  --keep-agents       on SIGINT/SIGTERM, unmount but leave the agents running\n" +
+    "  --keep-agents       on SIGINT/SIGTERM, unmount but leave the agents running (the next\n" +
+    "                      daemon on the same state directory re-adopts them)\n" +
+    "  --ephemeral         no journal: nothing survives the daemon (test harnesses)\n" +
     "  --debug             trace every FUSE request (libfuse debug)",
   flags: {
     state: { type: "string" },
@@ -38,6 +40,7 @@ export const UP_COMMAND: CliCommand = {
     grace: { type: "string" },
     "metrics-port": { type: "string" },
     "metrics-addr": { type: "string" },
+    ephemeral: { type: "boolean" },
     "keep-agents": { type: "boolean" },
     debug: { type: "boolean" },
   },
@@ -64,36 +67,40 @@ export const UP_COMMAND: CliCommand = {
     );
     const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
     // The journal (issue 6): what survives a restart. A state directory that cannot hold it
-    // is an error before anything is mounted.
-    let journal: Journal;
-    try {
-      journal = new Journal(`${stateDir}/agentsys.db`);
-    } catch (e) {
-      await host.shutdown();
-      throw new Error(`cannot open the journal ${stateDir}/agentsys.db: ${(e as Error).message}`);
+    // is an error before anything is mounted. --ephemeral: state in memory only.
+    let durability: Durability | null = null;
+    if (args.flags.ephemeral !== true) {
+      let journal: Journal;
+      try {
+        journal = new Journal(`${stateDir}/agentsys.db`);
+      } catch (e) {
+        await host.shutdown();
+        throw new Error(`cannot open the journal ${stateDir}/agentsys.db: ${(e as Error).message}`);
+      }
+      durability = new Durability(sup, journal, log);
+      durability.discard = (id) => host.discard(id);
+      let restored;
+      try {
+        restored = durability.restore((id, pid, identity) => host.adopt(id, pid, identity));
+      } catch (e) {
+        await host.shutdown(true);
+        journal.close();
+        throw e;
+      }
+      if (restored.restored > 0) {
+        log(`journal: ${restored.restored} agents restored, ${restored.adopted.length} re-adopted${restored.adopted.length ? ` (${restored.adopted.join(", ")})` : ""}, ${restored.lost.length} without their process${restored.lost.length ? ` (${restored.lost.join(", ")})` : ""}`);
+      }
+      const d = durability;
+      sup.onLifecycle(() => d.soon());
     }
-    const durability = new Durability(sup, journal, log);
-    durability.discard = (id) => host.discard(id);
-    let restored;
-    try {
-      restored = durability.restore((id, pid, identity) => host.adopt(id, pid, identity));
-    } catch (e) {
-      await host.shutdown(true);
-      journal.close();
-      throw e;
-    }
-    if (restored.restored > 0) {
-      log(`journal: ${restored.restored} agents restored, ${restored.adopted.length} re-adopted${restored.adopted.length ? ` (${restored.adopted.join(", ")})` : ""}, ${restored.lost.length} without their process${restored.lost.length ? ` (${restored.lost.join(", ")})` : ""}`);
-    }
-    sup.onLifecycle(() => durability.soon());
     const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion() };
     const json = { daemon, logPath: (id: number) => logs.path(id) };
     let mounted;
     try {
-      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: () => durability.flush(true), auditTail: (n) => journal.audit({ limit: n }), agentUid: (id) => host.uidOf(id) });
+      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: durability ? (scope) => durability.flush(true, scope) : undefined, auditTail: durability ? (n) => durability.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id) });
     } catch (e) {
       await host.shutdown(true);
-      durability.close(false);
+      durability?.close(false);
       throw e;
     }
     await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`).catch((e: Error) => log(`no pid file: ${e.message}`));
@@ -112,9 +119,9 @@ export const UP_COMMAND: CliCommand = {
         stopping = true;
         log(`${signal}: ${keep ? "leaving agents running" : "stopping agents"} and unmounting`);
         metrics?.close();
-        durability.beginShutdown();
+        durability?.beginShutdown();
         await host.shutdown(keep);
-        durability.close(true);
+        durability?.close(true);
         await mounted.unmount();
         await rm(pidFile(stateDir), { force: true });
         log("unmounted");
@@ -133,7 +140,7 @@ export const UP_COMMAND: CliCommand = {
           if (stopping) throw new Error("the daemon is shutting down");
           const r = applyTextCommands(ctx, line);
           sup.policy.audit(0, "write", `fleet: ${line}`.slice(0, 200), r.code, { via: "fleet" });
-          const durable = durability.flush(r.code >= 0);
+          const durable = durability ? durability.flush(r.code >= 0) : 0;
           if (r.code < 0) throw new Error(`${errnoName(r.code)}: ${r.reason}`);
           if (durable < 0) throw new Error(`${errnoName(durable)}: the change could not be journaled; it was undone`);
           return r.results[r.results.length - 1]?.code ?? 0;

@@ -18,7 +18,7 @@ export interface AgentFsOptions {
    * Make an applied control write durable before it is acknowledged: 0, or a negative errno
    * (ENOSPC, EIO) after the write's durable effects were undone (the journal, issue 6).
    */
-  persist?: () => number;
+  persist?: (scope: "touched" | "all") => number;
   /** The journaled audit trail's tail, for the `audit` file. */
   auditTail?: (limit: number) => AuditView[];
   /** The uid an agent runs as when it is not the daemon's: it owns `agents/<id>/ctl` (SPEC §9). */
@@ -62,7 +62,7 @@ export class AgentFs implements FsOps {
   readonly #maxWrite: number;
   readonly #agentLog?: (id: number) => string;
   readonly #json?: JsonContext;
-  readonly #persist: () => number;
+  readonly #persist: (scope: "touched" | "all") => number;
   readonly #auditTail?: (limit: number) => AuditView[];
   readonly #agentUid: (id: number) => number | undefined;
   #nextFh = 1;
@@ -182,11 +182,12 @@ export class AgentFs implements FsOps {
     const out = this.#applyText(h, text);
     if (out.code < 0) {
       const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
-      this.#persist(); // the refusal's audit entry (nothing else changed)
+      this.#persist("touched"); // the refusal's audit entry (nothing else changed)
       return code;
     }
     const entry = this.#sup.policy.audit(this.#agentOf(h, text), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
-    const durable = this.#persist();
+    // One command is audited under the agent it names; a write of several may name several.
+    const durable = this.#persist(text.trim().includes("\n") ? "all" : "touched");
     if (durable < 0) {
       // Not journaled, so the entry can still say what happened.
       entry.result = errnoName(durable);
@@ -246,7 +247,7 @@ export class AgentFs implements FsOps {
     }
     const out = applyRecords(this.#ctx, buf);
     if (out.code < 0) return this.#reject(path, h, out.code, out.reason ?? "", "");
-    const durable = this.#persist();
+    const durable = this.#persist("all"); // records are not audited one by one: look at every agent
     if (durable < 0) return this.#reject(path, h, durable, "the records could not be made durable (state directory full or failing); their effects were undone", "");
     h.replies.push(...out.replies);
     for (const r of out.rejects) this.#noteError(path, r.code, `syscall ${r.nr}: ${r.reason}`, "");

@@ -18,7 +18,7 @@ export interface MountAgentFsOptions {
   debug?: boolean;
   agentLog?: (id: number) => string;
   json?: JsonContext;
-  persist?: () => number;
+  persist?: (scope: "touched" | "all") => number;
   auditTail?: (limit: number) => AuditView[];
   agentUid?: (id: number) => number | undefined;
 }

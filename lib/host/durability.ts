@@ -123,26 +123,37 @@ export class Durability {
     });
   }
 
-  /** Write what changed; 0, or ENOSPC / EIO after undoing what can be undone (see above). */
-  flush(revert = false): number {
+  /**
+   * Write what changed; 0, or ENOSPC / EIO after undoing what can be undone (see above).
+   * `scope` "touched" looks only at agents named by the new audit entries and events (a text
+   * control write: every command is audited under the agent it names), "all" at every agent.
+   */
+  flush(revert = false, scope: "touched" | "all" = "all"): number {
     if (this.#frozen) return 0;
     const sup = this.#sup;
     const agents = new Map<number, DurableAgent | null>();
     const json = new Map<number, string>();
-    const live = new Set<number>();
-    for (const a of sup.listAgents()) {
-      live.add(a.agent_id);
-      const rec = durableAgent(sup, a.agent_id, this.#identity)!;
-      const text = JSON.stringify(rec);
-      if (this.#cache.get(a.agent_id) !== text) {
-        agents.set(a.agent_id, rec);
-        json.set(a.agent_id, text);
+    const audit = this.#newAudit();
+    const consider = (id: number) => {
+      if (agents.has(id)) return;
+      const rec = durableAgent(sup, id, this.#identity);
+      if (!rec) {
+        if (this.#cache.has(id)) agents.set(id, null);
+        return;
       }
+      const text = JSON.stringify(rec);
+      if (this.#cache.get(id) !== text) {
+        agents.set(id, rec);
+        json.set(id, text);
+      }
+    };
+    if (scope === "touched") for (const id of audit.agents) consider(id);
+    else {
+      for (const a of sup.listAgents()) consider(a.agent_id);
+      for (const id of this.#cache.keys()) if (!sup.hasAgent(id)) agents.set(id, null);
     }
-    for (const id of this.#cache.keys()) if (!live.has(id)) agents.set(id, null);
     const meta = durableMeta(sup);
     const metaText = JSON.stringify(meta);
-    const audit = this.#newAudit();
     if (agents.size === 0 && metaText === this.#meta && audit.records.length === 0) return 0;
     const r = this.journal.commit({ agents, meta: metaText !== this.#meta ? meta : undefined, audit: audit.records });
     if (r < 0) {
@@ -170,9 +181,10 @@ export class Durability {
   }
 
   /** Audit entries not yet journaled: control writes (policy trail), then lifecycle events. */
-  #newAudit(): { records: Omit<AuditRecord, "seq">[]; policySeq: number; eventTotal: number } {
+  #newAudit(): { records: Omit<AuditRecord, "seq">[]; agents: Set<number>; policySeq: number; eventTotal: number } {
     const sup = this.#sup;
     const records: Omit<AuditRecord, "seq">[] = [];
+    const agents = new Set<number>();
     let policySeq = this.#policySeq;
     for (const e of sup.policy.auditTrail()) {
       if (e.seq <= this.#policySeq) continue;
@@ -191,7 +203,8 @@ export class Durability {
       const line = renderEventAt(sup, p);
       records.push({ wall, ts_us: ring.ts[p], agent: ring.agent[p], action: EVENT_NAMES[ring.kind[p]], result: "ok", via: "supervisor", uid: null, detail: line.slice(line.indexOf(" ") + 1) });
     }
-    return { records, policySeq, eventTotal: ring.total };
+    for (const r of records) if (r.agent > 0) agents.add(r.agent);
+    return { records, agents, policySeq, eventTotal: ring.total };
   }
 
   /**
