@@ -165,7 +165,11 @@ export class AgentFs implements FsOps {
     // only at max_write). Pieces before it are held, so one write(2) is applied as a whole.
     const final = data.byteLength < this.#maxWrite;
     const buf = concatAll(h.pending ? [h.pending, data] : [data]); // copies: `data` points into libfuse memory
-    this.#ctx.caller = { via: path };
+    // fuse-native cannot say who writes; the audit records the permission class that let the
+    // write through: the daemon's owner, or (own ctl of an agent run as another user) its user.
+    const cls = h.kind === "agentCtl" && this.#agentUid(h.arg) !== undefined ? `agent-user:${this.#agentUid(h.arg)}` : "owner";
+    this.#ctx.caller = { via: `${path}[${cls}]` };
+    const via = this.#ctx.caller.via!;
     h.pending = null;
     if (h.kind === "syscall") return this.#writeRecords(path, h, buf, final, data.byteLength);
     if (!final) {
@@ -185,7 +189,7 @@ export class AgentFs implements FsOps {
       this.#persist("touched"); // the refusal's audit entry (nothing else changed)
       return code;
     }
-    const entry = this.#sup.policy.audit(this.#agentOf(h, text), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via: path });
+    const entry = this.#sup.policy.audit(this.#agentOf(h, text), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via });
     // One command is audited under the agent it names; a write of several may name several.
     const durable = this.#persist(text.trim().includes("\n") ? "all" : "touched");
     if (durable < 0) {
@@ -257,7 +261,7 @@ export class AgentFs implements FsOps {
 
   #reject(file: string, h: Handle, code: number, reason: string, line: string): number {
     this.#noteError(file, code, reason, line);
-    this.#sup.policy.audit(this.#agentOf(h, line), "write", `${file}: ${line}`.slice(0, 200), code, { via: file });
+    this.#sup.policy.audit(this.#agentOf(h, line), "write", `${file}: ${line}`.slice(0, 200), code, { via: this.#ctx.caller.via ?? file });
     if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
     return code;
   }

@@ -94,7 +94,7 @@ t.test("read commands over the mounted tree", async (t) => {
     const events = (await cli("events", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
     t.ok(events.some((e) => e.kind === "Spawn" && e.agent_id === 1000 && e.pid > 0), "events --json: one object per line");
     const audit = (await cli("audit", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
-    t.ok(audit.some((e) => e.via === "/ctl" && e.result === "ok" && /dep 101 100/.test(String(e.detail))), "audit --json");
+    t.ok(audit.some((e) => e.via === "/ctl[owner]" && e.result === "ok" && /dep 101 100/.test(String(e.detail))), "audit --json");
     const logs = (await cli("logs", "1000", "--json")).stdout;
     t.equal(logs, '"two  words"\n');
   });

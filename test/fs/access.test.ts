@@ -55,6 +55,6 @@ t.test("unprivileged users: read yes, control no; an agent acts only on itself",
   t.equal(stat.stdout, `${a} 200\nroot 644\nroot 600\n`, "owners and modes");
   const caps = await d.sh("grep 'Capability list' $M/agents/100/policy");
   t.equal(caps.stdout, "Capability list: (none)\n", "nothing changed");
-  const audit = await d.sh("grep -c 'EPERM via=/agents/100/ctl' $M/audit");
+  const audit = await d.sh("grep -cF 'EPERM via=/agents/100/ctl[agent-user:' $M/audit");
   t.equal(audit.stdout.trim(), "1", "the refused self-service write is audited");
 });
