@@ -148,8 +148,9 @@ export const UP_COMMAND: CliCommand = {
         agents: async () => agentsJson(sup, json).agents,
       };
       const results = await applyFleet(target, fleet, { log });
-      const started = results.filter((r) => r.action === "created").length;
-      log(`fleet ${args.flags.fleet}: ${started} of ${results.length} agents started`);
+      const count = (a: string) => results.filter((r) => r.action === a).length;
+      const others = ["updated", "restarted", "unchanged", "skipped", "failed"].filter((a) => count(a) > 0).map((a) => `, ${count(a)} ${a}`).join("");
+      log(`fleet ${args.flags.fleet}: ${count("created")} of ${results.length} agents started${others}`);
     }
     return done;
   },
