@@ -1,7 +1,7 @@
-import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type JsonContext } from "../lib/mod.ts";
+import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
 import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
-import { RENDERERS, type AuditView } from "./file_render.ts";
+import { RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
 
 export interface AgentFsOptions {
@@ -20,7 +20,7 @@ export interface AgentFsOptions {
    */
   persist?: (scope: "touched" | "all") => number;
   /** The journaled audit trail's tail, for the `audit` file. */
-  auditTail?: (limit: number) => AuditView[];
+  auditTail?: (limit: number) => AuditRecord[];
   /** The uid an agent runs as when it is not the daemon's: it owns `agents/<id>/ctl` (SPEC §9). */
   agentUid?: (id: number) => number | undefined;
   lastErrorCapacity?: number;
@@ -63,7 +63,7 @@ export class AgentFs implements FsOps {
   readonly #agentLog?: (id: number) => string;
   readonly #json?: JsonContext;
   readonly #persist: (scope: "touched" | "all") => number;
-  readonly #auditTail?: (limit: number) => AuditView[];
+  readonly #auditTail?: (limit: number) => AuditRecord[];
   readonly #agentUid: (id: number) => number | undefined;
   #nextFh = 1;
   readonly #started = new Date();

@@ -17,6 +17,7 @@ import {
   agentJson,
   agentsJson,
   type AgentSupervisor,
+  type AuditRecord,
   type JsonContext,
 } from "../lib/mod.ts";
 import type { NodeKind } from "./node_kind.ts";
@@ -28,20 +29,9 @@ export interface RenderContext {
   /** The daemon's identity and log paths for the JSON views. */
   json?: JsonContext;
   /** The journaled audit trail's last entries (issue 6); else the in-memory trail. */
-  auditTail?: (limit: number) => AuditView[];
+  auditTail?: (limit: number) => AuditRecord[];
 }
 
-/** One audit entry as the `audit` file shows it. */
-export interface AuditView {
-  seq: number;
-  wall: string;
-  ts_us: number;
-  agent: number;
-  action: string;
-  result: string;
-  via: string;
-  detail: string;
-}
 
 /** How many entries the `audit` file shows (the CLI reads the rest from the journal). */
 export const AUDIT_TAIL = 1000;
@@ -72,14 +62,14 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
 };
 
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */
-function renderAudit(entries: readonly AuditView[]): string {
+function renderAudit(entries: readonly AuditRecord[]): string {
   let out = "";
   for (const e of entries) out += `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${e.via} ${JSON.stringify(e.detail)}\n`;
   return out;
 }
 
-function memoryTrail(sup: AgentSupervisor): AuditView[] {
-  return sup.policy.auditTrail().map((e) => ({ ...e, via: e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core") }));
+function memoryTrail(sup: AgentSupervisor): AuditRecord[] {
+  return sup.policy.auditTrail().map((e) => ({ ...e, uid: e.caller.uid ?? null, via: e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core") }));
 }
 
 function renderDefaultLimits(sup: AgentSupervisor): string {

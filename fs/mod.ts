@@ -1,6 +1,5 @@
-import type { AgentHost, AgentSupervisor, JsonContext } from "../lib/mod.ts";
+import type { AgentHost, AgentSupervisor, AuditRecord, JsonContext } from "../lib/mod.ts";
 import { AgentFs } from "./agent_fs.ts";
-import type { AuditView } from "./file_render.ts";
 import { DEFAULT_MAX_WRITE, type BackendFactory } from "./backend.ts";
 import { createFuseNativeBackend } from "./fuse_native_backend.ts";
 
@@ -19,7 +18,7 @@ export interface MountAgentFsOptions {
   agentLog?: (id: number) => string;
   json?: JsonContext;
   persist?: (scope: "touched" | "all") => number;
-  auditTail?: (limit: number) => AuditView[];
+  auditTail?: (limit: number) => AuditRecord[];
   agentUid?: (id: number) => number | undefined;
 }
 

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
-import { ERRNO, type DurableAgent, type DurableMeta } from "../mod.ts";
+import { ERRNO, type AuditRecord, type DurableAgent, type DurableMeta } from "../mod.ts";
+
+export type { AuditRecord };
 
 /**
  * The daemon's journal (issue 6): SQLite in WAL mode with synchronous=FULL in
@@ -16,17 +18,6 @@ import { ERRNO, type DurableAgent, type DurableMeta } from "../mod.ts";
  * Everything one acknowledged write changes goes into one transaction: it is on disk before
  * the write returns, or none of it is (ENOSPC / EIO).
  */
-export interface AuditRecord {
-  seq: number;
-  wall: string;
-  ts_us: number;
-  agent: number;
-  action: string;
-  result: string;
-  via: string;
-  uid: number | null;
-  detail: string;
-}
 
 export interface JournalChanges {
   agents?: Map<number, DurableAgent | null>;

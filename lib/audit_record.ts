@@ -1,0 +1,16 @@
+/**
+ * One audit entry as it is journaled, shown in the `audit` file and printed by the CLI
+ * (`<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file>[<class>] "<detail>"`).
+ * `uid` is the caller's when the FUSE backend can tell (null with fuse-native).
+ */
+export interface AuditRecord {
+  seq: number;
+  wall: string;
+  ts_us: number;
+  agent: number;
+  action: string;
+  result: string;
+  via: string;
+  uid: number | null;
+  detail: string;
+}
