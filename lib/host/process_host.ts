@@ -214,7 +214,7 @@ export class ProcessHost implements AgentHost {
     // doing its job: report MemoryExceeded (its recovery action runs) before the exit, so the
     // exit is not taken for a crash.
     if (signal === "SIGKILL" && this.#cgroup?.memoryRoot) {
-      const { kills, peak } = await this.#cgroup.oomKills(id);
+      const { kills, peak } = this.#cgroup.oomKills(id);
       if (kills > (this.#oomKills.get(id) ?? 0)) {
         this.#oomKills.set(id, kills);
         const limit = sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0;
@@ -291,6 +291,14 @@ export class ProcessHost implements AgentHost {
   }
 
   #later(ms: number, fn: () => void): void {
+    // A zero delay (restart_backoff base_ms=0) runs on the next turn of the loop, not after
+    // setTimeout's 1 ms floor; still not inside the exit handler that asked for it.
+    if (ms <= 0) {
+      setImmediate(() => {
+        if (!this.#closing) fn();
+      });
+      return;
+    }
     const t = setTimeout(() => {
       this.#timers.delete(t);
       fn();
