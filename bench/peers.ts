@@ -28,6 +28,8 @@ const NS = (process.env.NS ?? "10,100,500").split(",").map(Number);
 const KILLS = Number(process.env.KILLS ?? 20);
 const IDLE_S = Number(process.env.IDLE_S ?? 30);
 const PM2_VERSION = "7.0.4";
+/** A tool that cannot start N agents within this is reported as such, and skipped at that N. */
+const START_TIMEOUT_MS = Number(process.env.START_TIMEOUT_MS ?? 90_000);
 const WORK = join(tmpdir(), `agentsys-peers-${process.pid}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -196,7 +198,7 @@ function supervisordPeer(): Peer {
   const dir = join(WORK, "supervisord");
   const conf = join(dir, "supervisord.conf");
   let d: ChildProcess | null = null;
-  const ctl = (...args: string[]) => execFileSync("supervisorctl", ["-c", conf, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  const ctl = (...args: string[]) => execFileSync("supervisorctl", ["-c", conf, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: START_TIMEOUT_MS });
   return {
     name: "supervisord",
     version: execFileSync("supervisord", ["--version"], { encoding: "utf8" }).trim(),
@@ -325,6 +327,8 @@ interface Row {
   crashDefault: number[];
   status: Record<string, number[]>;
   rssKiB: number;
+  /** Why this tool was skipped at this N (it could not start the agents in time). */
+  failed?: string;
 }
 
 async function main(): Promise<void> {
@@ -346,15 +350,23 @@ async function main(): Promise<void> {
         const marker = 900_000 + n * 10 + peers.indexOf(p) * 2;
         markers.push(marker, marker + 1);
         const t0 = now();
-        await p.add(n, marker);
-        await waitAll(marker, n);
-        byPeer.set(p.name, { n, peer: p.name, start: now() - t0, crashMin: [], crashDefault: [], status: {}, rssKiB: 0 });
+        const row: Row = { n, peer: p.name, start: NaN, crashMin: [], crashDefault: [], status: {}, rssKiB: 0 };
+        byPeer.set(p.name, row);
+        try {
+          await p.add(n, marker);
+          await waitAll(marker, n, START_TIMEOUT_MS);
+          row.start = now() - t0;
+        } catch (e) {
+          row.failed = `${(e as Error).message.split("\n")[0].slice(0, 120)} (after ${((now() - t0) / 1000).toFixed(0)} s)`;
+          console.error(`${p.name} at N=${n}: ${row.failed}`);
+        }
         void i;
       }
       await sleep(2000); // let restarts of start-up settle
       const crashes = n >= 100 ? KILLS : Math.max(6, KILLS / 2);
       for (let r = 0; r < crashes; r++) {
         for (const p of peers) {
+          if (byPeer.get(p.name)!.failed) continue;
           const marker = 900_000 + n * 10 + peers.indexOf(p) * 2;
           byPeer.get(p.name)!.crashMin.push(await crashOnce(marker));
           await waitAll(marker, n);
@@ -366,6 +378,7 @@ async function main(): Promise<void> {
       }
       for (let r = 0; r < 10; r++) {
         for (const p of peers) {
+          if (byPeer.get(p.name)!.failed) continue;
           for (const [label, cmd, args, env] of p.statusCmds()) {
             const row = byPeer.get(p.name)!;
             (row.status[label] ??= []).push(timeCmd(cmd, args, env));
@@ -379,7 +392,7 @@ async function main(): Promise<void> {
         peers.forEach((p, i) => (idle[p.name] = (p.daemonPids().reduce((s, pid) => s + cpuTicks(pid), 0) - t0[i]) / (IDLE_S * 100)));
       }
       rows.push(...peers.map((p) => byPeer.get(p.name)!));
-      for (const p of peers) await p.clear();
+      for (const p of peers) await p.clear().catch((e) => console.error(`${p.name} clear: ${(e as Error).message}`));
       await sleep(500);
     }
   } finally {
@@ -407,8 +420,31 @@ function ensurePackages(): void {
   }
 }
 
+/** Print the report and put it into docs/performance.md between the peers markers. */
 function report(peers: Peer[], rows: Row[], idle: Record<string, number>, baseRss: Record<string, number>): void {
-  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    render(peers, rows, idle, baseRss);
+  } finally {
+    console.log = log;
+  }
+  const text = lines.join("\n") + "\n";
+  process.stdout.write(text);
+  const doc = join(ROOT, "docs/performance.md");
+  const begin = "<!-- peers:begin (written by npm run bench:peers) -->";
+  const end = "<!-- peers:end -->";
+  const cmd = `\nCommand: \`npm run bench:peers\` (NS=${NS.join(",")} KILLS=${KILLS} IDLE_S=${IDLE_S}); Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.\n\n`;
+  const old = readFileSync(doc, "utf8");
+  const block = `${begin}\n${cmd}${text}${end}`;
+  const a = old.indexOf(begin);
+  const b = old.indexOf(end);
+  writeFileSync(doc, a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + end.length) : `${old.trimEnd()}\n\n${block}\n`);
+}
+
+function render(peers: Peer[], rows: Row[], idle: Record<string, number>, baseRss: Record<string, number>): void {
+  const f = (x: number) => (!Number.isFinite(x) ? "—" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
   const get = (n: number, peer: string) => rows.find((r) => r.n === n && r.peer === peer)!;
   console.log(`# Peers, ${new Date().toISOString()}\n`);
   console.log(peers.map((p) => `- ${p.name} ${p.version}: minimum restart delay = ${p.minDelayNote}`).join("\n"));
@@ -417,14 +453,16 @@ function report(peers: Peer[], rows: Row[], idle: Record<string, number>, baseRs
     console.log(`\n## N = ${n}\n`);
     console.log("| | " + peers.map((p) => p.name).join(" | ") + " |\n|---|" + peers.map(() => "---:").join("|") + "|");
     const line = (label: string, val: (r: Row) => number, ratio = true) =>
-      console.log(`| ${label} | ` + peers.map((p) => `${f(val(get(n, p.name)))}${ratio && p.name !== "agentsys" ? ` (${(val(a) / val(get(n, p.name))).toFixed(2)}×)` : ""}`).join(" | ") + " |");
+      console.log(`| ${label} | ` + peers.map((p) => `${f(val(get(n, p.name)))}${ratio && p.name !== "agentsys" && Number.isFinite(val(a) / val(get(n, p.name))) ? ` (${(val(a) / val(get(n, p.name))).toFixed(2)}×)` : ""}`).join(" | ") + " |");
     line("start N agents, ms", (r) => r.start);
-    line("crash → running p50 ms, minimum delay", (r) => pct(r.crashMin, 50));
-    line("crash → running p95 ms, minimum delay", (r) => pct(r.crashMin, 95));
-    line("crash → running p50 ms, default", (r) => pct(r.crashDefault, 50));
-    line("crash → running p95 ms, default", (r) => pct(r.crashDefault, 95));
+    const q = (xs: number[], p: number) => (xs.length ? pct(xs, p) : NaN);
+    line("crash → running p50 ms, minimum delay", (r) => q(r.crashMin, 50));
+    line("crash → running p95 ms, minimum delay", (r) => q(r.crashMin, 95));
+    line("crash → running p50 ms, default", (r) => q(r.crashDefault, 50));
+    line("crash → running p95 ms, default", (r) => q(r.crashDefault, 95));
     for (const p of peers) for (const label of Object.keys(get(n, p.name).status)) console.log(`| status: \`${label}\` p50 / p95 ms | ` + peers.map((q) => (q === p ? `${f(pct(get(n, p.name).status[label], 50))} / ${f(pct(get(n, p.name).status[label], 95))}` : "")).join(" | ") + " |");
-    line("supervisor RSS, MiB", (r) => r.rssKiB / 1024);
+    line("supervisor RSS, MiB", (r) => (r.failed ? NaN : r.rssKiB / 1024));
+    for (const p of peers) if (get(n, p.name).failed) console.log(`\n${p.name} skipped at N = ${n}: ${get(n, p.name).failed}`);
   }
   if (NS.includes(100) && NS.includes(10)) {
     console.log("\n## Per agent and idle (N = 100)\n");
