@@ -9,7 +9,7 @@
  *     20 times per tool, at its documented minimum restart delay and at its default;
  *  3. status query latency (`agentsys list`, `cat status`, `pm2 jlist`, `supervisorctl
  *     status`, `s6-svstat` over every service);
- *  4. supervisor RSS (daemon processes only) and per-agent increment;
+ *  4. supervisor memory (PSS of the daemon processes only) and per-agent increment;
  *  5. supervisor CPU while idle for 30 s at N = 100 (utime + stime from /proc).
  *
  * `npm run bench:peers` (root: installs supervisor and s6 when missing, with policy-rc.d
@@ -79,9 +79,14 @@ function cpuTicks(pid: number): number {
   }
 }
 
+/**
+ * Proportional set size (KiB): RSS with shared pages split between the processes sharing
+ * them, so the sum over many small supervisors (s6-supervise per service) does not count
+ * libc once per process.
+ */
 function rssKiB(pid: number): number {
   try {
-    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
   } catch {
     return 0;
   }
@@ -461,15 +466,15 @@ function render(peers: Peer[], rows: Row[], idle: Record<string, number>, baseRs
     line("crash → running p50 ms, default", (r) => q(r.crashDefault, 50));
     line("crash → running p95 ms, default", (r) => q(r.crashDefault, 95));
     for (const p of peers) for (const label of Object.keys(get(n, p.name).status)) console.log(`| status: \`${label}\` p50 / p95 ms | ` + peers.map((q) => (q === p ? `${f(pct(get(n, p.name).status[label], 50))} / ${f(pct(get(n, p.name).status[label], 95))}` : "")).join(" | ") + " |");
-    line("supervisor RSS, MiB", (r) => (r.failed ? NaN : r.rssKiB / 1024));
+    line("supervisor memory (PSS), MiB", (r) => (r.failed ? NaN : r.rssKiB / 1024));
     for (const p of peers) if (get(n, p.name).failed) console.log(`\n${p.name} skipped at N = ${n}: ${get(n, p.name).failed}`);
   }
   if (NS.includes(100) && NS.includes(10)) {
     console.log("\n## Per agent and idle (N = 100)\n");
     console.log("| | " + peers.map((p) => p.name).join(" | ") + " |\n|---|" + peers.map(() => "---:").join("|") + "|");
     const inc = (p: string) => (get(100, p).rssKiB - get(10, p).rssKiB) / 90;
-    console.log("| RSS per agent, KiB ((N=100 − N=10) / 90) | " + peers.map((p) => `${f(inc(p.name))}${p.name !== "agentsys" ? ` (${(inc("agentsys") / inc(p.name)).toFixed(2)}×)` : ""}`).join(" | ") + " |");
-    console.log("| RSS with no agents, MiB | " + peers.map((p) => f(baseRss[p.name] / 1024)).join(" | ") + " |");
+    console.log("| memory (PSS) per agent, KiB ((N=100 − N=10) / 90) | " + peers.map((p) => `${f(inc(p.name))}${p.name !== "agentsys" ? ` (${(inc("agentsys") / inc(p.name)).toFixed(2)}×)` : ""}`).join(" | ") + " |");
+    console.log("| memory (PSS) with no agents, MiB | " + peers.map((p) => f(baseRss[p.name] / 1024)).join(" | ") + " |");
     console.log(`| idle CPU over ${IDLE_S} s, % of a core | ` + peers.map((p) => f(idle[p.name] * 100)).join(" | ") + " |");
   }
 }
