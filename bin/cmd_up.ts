@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
 import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/host/mod.ts";
 import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
@@ -56,8 +56,12 @@ export const UP_COMMAND: CliCommand = {
     const stateDir = (args.flags.state as string | undefined) ?? defaultStateDir();
     const keep = args.flags["keep-agents"] === true;
 
-    const sup = new AgentSupervisor();
+    // One daemon per state directory and per mountpoint, checked before anything is touched
+    // (the journal, the agents): a second `up` must not restore and start the first one's agents.
     await mkdir(`${stateDir}/logs`, { recursive: true });
+    await refuseIfInUse(stateDir, mountpoint);
+    await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`);
+    const sup = new AgentSupervisor();
     const logs = new AgentLogs(`${stateDir}/logs`);
     const cgroup = await CgroupV1.detect();
     sup.enforcement = { cpu: cgroup?.cpuRoot ? "cgroup-v1" : "signals", memory: cgroup?.memoryRoot ? "cgroup-v1" : "sampled" };
@@ -75,6 +79,7 @@ export const UP_COMMAND: CliCommand = {
         journal = new Journal(`${stateDir}/agentsys.db`);
       } catch (e) {
         await host.shutdown();
+        await rm(pidFile(stateDir), { force: true });
         throw new Error(`cannot open the journal ${stateDir}/agentsys.db: ${(e as Error).message}`);
       }
       durability = new Durability(sup, journal, log);
@@ -85,6 +90,7 @@ export const UP_COMMAND: CliCommand = {
       } catch (e) {
         await host.shutdown(true);
         journal.close();
+        await rm(pidFile(stateDir), { force: true });
         throw e;
       }
       if (restored.restored > 0) {
@@ -101,9 +107,9 @@ export const UP_COMMAND: CliCommand = {
     } catch (e) {
       await host.shutdown(true);
       durability?.close(false);
+      await rm(pidFile(stateDir), { force: true });
       throw e;
     }
-    await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`).catch((e: Error) => log(`no pid file: ${e.message}`));
     log(`mounted ${mountpoint} (pid ${process.pid})`);
 
     const metrics = metricsPort >= 0 ? await startMetricsServer(() => renderMetrics(sup), metricsPort, metricsAddr).catch((e: Error) => (log(`metrics: cannot listen on ${metricsAddr}:${metricsPort}: ${e.message}`), null)) : null;
@@ -155,3 +161,22 @@ export const UP_COMMAND: CliCommand = {
     return done;
   },
 };
+
+/** Refuse to start beside a live daemon: on the same state directory, or the same mountpoint. */
+async function refuseIfInUse(stateDir: string, mountpoint: string): Promise<void> {
+  const text = await readFile(pidFile(stateDir), "utf8").catch(() => "");
+  const pid = Number(text.split("\n")[0]);
+  if (pid > 0 && pid !== process.pid) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    const argv = cmdline.split("\0");
+    if (argv.some((a) => a.includes("agentsys")) && argv.includes("up")) {
+      throw new Error(`state directory ${stateDir} is in use by agentsys daemon ${pid} (serving ${text.split("\n")[1] || "?"})`);
+    }
+  }
+  // A live tree answers; a dead mount (ENOTCONN) or an empty directory does not.
+  const live = await stat(`${mountpoint}/agents.json`).then(
+    () => true,
+    () => false,
+  );
+  if (live) throw new Error(`Mountpoint in use: an agentsys daemon already serves ${mountpoint}`);
+}

@@ -50,9 +50,14 @@ t.test("a dead mount (daemon and its auto_unmount watchdog both killed) is clear
 
 t.test("a live mountpoint is refused, not stacked", async (t) => {
   const d1 = await startDaemon(t);
-  const r = await sh(`node dist/bin/agentsys.js up --mount '${d1.mount}'`, {}, undefined, 8000);
+  const r = await sh(`node dist/bin/agentsys.js up --mount '${d1.mount}' --state '${d1.mount}-other-state'`, {}, undefined, 8000);
+  await sh(`rm -rf '${d1.mount}-other-state'`);
   t.equal(r.code, 1, "second daemon exits 1");
   t.match(r.stderr, /Mountpoint in use/);
+  const same = await sh(`node dist/bin/agentsys.js up --mount '${d1.mount}-elsewhere' --state '${d1.mount}-state'`, {}, undefined, 8000);
+  await sh(`rmdir '${d1.mount}-elsewhere' 2>/dev/null; true`);
+  t.equal(same.code, 1, "a second daemon on the same state directory exits 1");
+  t.match(same.stderr, new RegExp(`state directory .* is in use by agentsys daemon ${d1.child.pid}`));
   t.equal((await d1.sh('cat "$M/status" > /dev/null')).code, 0, "the first daemon still serves");
 });
 
