@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
 import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/host/mod.ts";
 import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
@@ -56,10 +56,10 @@ export const UP_COMMAND: CliCommand = {
     const stateDir = (args.flags.state as string | undefined) ?? defaultStateDir();
     const keep = args.flags["keep-agents"] === true;
 
-    // One daemon per state directory and per mountpoint, checked before anything is touched
-    // (the journal, the agents): a second `up` must not restore and start the first one's agents.
+    // One daemon per state directory, checked before anything is touched (the journal, the
+    // agents): a second `up` must not restore and start the first one's agents.
     await mkdir(`${stateDir}/logs`, { recursive: true });
-    await refuseIfInUse(stateDir, mountpoint);
+    await refuseIfStateInUse(stateDir);
     await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`);
     const sup = new AgentSupervisor();
     const logs = new AgentLogs(`${stateDir}/logs`);
@@ -74,41 +74,45 @@ export const UP_COMMAND: CliCommand = {
     // is an error before anything is mounted. --ephemeral: state in memory only.
     let durability: Durability | null = null;
     if (args.flags.ephemeral !== true) {
-      let journal: Journal;
       try {
-        journal = new Journal(`${stateDir}/agentsys.db`);
+        durability = new Durability(sup, new Journal(`${stateDir}/agentsys.db`), log);
       } catch (e) {
         await host.shutdown();
         await rm(pidFile(stateDir), { force: true });
         throw new Error(`cannot open the journal ${stateDir}/agentsys.db: ${(e as Error).message}`);
       }
-      durability = new Durability(sup, journal, log);
       durability.discard = (id) => host.discard(id);
+    }
+    const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion() };
+    const json = { daemon, logPath: (id: number) => logs.path(id) };
+    const dur = durability;
+    let mounted;
+    try {
+      // A live mountpoint fails here ("Mountpoint in use"), before any agent is restored.
+      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.flush(true, scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id) });
+    } catch (e) {
+      await host.shutdown();
+      dur?.journal.close();
+      await rm(pidFile(stateDir), { force: true });
+      throw e;
+    }
+    if (dur) {
+      // Restored before the first FUSE request is served: nothing awaits between the mount and
+      // here, and requests reach JS as later turns of the loop.
       let restored;
       try {
-        restored = durability.restore((id, pid, identity) => host.adopt(id, pid, identity));
+        restored = dur.restore((id, pid, identity) => host.adopt(id, pid, identity));
       } catch (e) {
+        await mounted.unmount();
         await host.shutdown(true);
-        journal.close();
+        dur.journal.close();
         await rm(pidFile(stateDir), { force: true });
         throw e;
       }
       if (restored.restored > 0) {
         log(`journal: ${restored.restored} agents restored, ${restored.adopted.length} re-adopted${restored.adopted.length ? ` (${restored.adopted.join(", ")})` : ""}, ${restored.lost.length} without their process${restored.lost.length ? ` (${restored.lost.join(", ")})` : ""}`);
       }
-      const d = durability;
-      sup.onLifecycle(() => d.soon());
-    }
-    const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion() };
-    const json = { daemon, logPath: (id: number) => logs.path(id) };
-    let mounted;
-    try {
-      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: durability ? (scope) => durability.flush(true, scope) : undefined, auditTail: durability ? (n) => durability.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id) });
-    } catch (e) {
-      await host.shutdown(true);
-      durability?.close(false);
-      await rm(pidFile(stateDir), { force: true });
-      throw e;
+      sup.onLifecycle(() => dur.soon());
     }
     log(`mounted ${mountpoint} (pid ${process.pid})`);
 
@@ -162,21 +166,13 @@ export const UP_COMMAND: CliCommand = {
   },
 };
 
-/** Refuse to start beside a live daemon: on the same state directory, or the same mountpoint. */
-async function refuseIfInUse(stateDir: string, mountpoint: string): Promise<void> {
+/** Refuse to start on a state directory a live daemon holds (its pid file names it). */
+async function refuseIfStateInUse(stateDir: string): Promise<void> {
   const text = await readFile(pidFile(stateDir), "utf8").catch(() => "");
   const pid = Number(text.split("\n")[0]);
-  if (pid > 0 && pid !== process.pid) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    const argv = cmdline.split("\0");
-    if (argv.some((a) => a.includes("agentsys")) && argv.includes("up")) {
-      throw new Error(`state directory ${stateDir} is in use by agentsys daemon ${pid} (serving ${text.split("\n")[1] || "?"})`);
-    }
+  if (!(pid > 0) || pid === process.pid) return;
+  const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+  if (argv.some((a) => a.includes("agentsys")) && argv.includes("up")) {
+    throw new Error(`state directory ${stateDir} is in use by agentsys daemon ${pid} (serving ${text.split("\n")[1] || "?"})`);
   }
-  // A live tree answers; a dead mount (ENOTCONN) or an empty directory does not.
-  const live = await stat(`${mountpoint}/agents.json`).then(
-    () => true,
-    () => false,
-  );
-  if (live) throw new Error(`Mountpoint in use: an agentsys daemon already serves ${mountpoint}`);
 }
