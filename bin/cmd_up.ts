@@ -96,6 +96,7 @@ export const UP_COMMAND: CliCommand = {
       await rm(pidFile(stateDir), { force: true });
       throw e;
     }
+    host.rescanInheritedFds(); // /dev/fuse and the auto_unmount socket exist now
     if (dur) {
       // Restored before the first FUSE request is served: nothing awaits between the mount and
       // here, and requests reach JS as later turns of the loop.

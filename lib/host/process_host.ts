@@ -180,6 +180,14 @@ export class ProcessHost implements AgentHost {
     return this.#uids.get(id);
   }
 
+  /**
+   * Forget the cached descriptor scan: call after the daemon opened descriptors children must
+   * not inherit (the FUSE device at mount), so the next spawn seals them too.
+   */
+  rescanInheritedFds(): void {
+    this.#stdio = { at: 0, value: this.#stdio.value };
+  }
+
   /** Kill an agent now and forget it once it is gone (a spawn that could not be journaled). */
   discard(id: number): void {
     this.#discarding.add(id);

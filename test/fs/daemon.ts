@@ -90,6 +90,12 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
       const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
       const code = await exited;
       clearTimeout(timer);
+      // After a kill -9 the auto_unmount watchdog detaches the mount a moment later; a new
+      // daemon racing it on the same mountpoint is not what these tests are about.
+      if (signal === "SIGKILL") {
+        const end = Date.now() + 5000;
+        while (Date.now() < end && (await readFile("/proc/self/mountinfo", "utf8")).split("\n").some((l) => l.split(" ")[4] === mount)) await new Promise((r) => setTimeout(r, 25));
+      }
       return code;
     },
   };
