@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { auditLine } from "../lib/mod.ts";
 import { agentIdArg, CliError, intFlag, UsageError, type CliCommand, type ParsedArgs } from "./cli.ts";
 import { ringCommand, parseAuditLine } from "./cmd_streams.ts";
 import { defaultStateDir } from "./config.ts";
@@ -67,7 +68,7 @@ export const AUDIT_COMMAND: CliCommand = {
     const rows = j.audit({ agent, since: since === undefined ? undefined : new Date(since).toISOString(), limit: intFlag(args.flags, "lines", 0) || undefined });
     j.close();
     for (const e of rows) {
-      const line = `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${e.via} ${JSON.stringify(e.detail)}`;
+      const line = auditLine(e);
       process.stdout.write(args.flags.json ? JSON.stringify(parseAuditLine(line)) + "\n" : line + "\n");
     }
     return 0;

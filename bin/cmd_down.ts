@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { CliError, intFlag, type CliCommand } from "./cli.ts";
-import { defaultStateDir, pidFile } from "./config.ts";
+import { defaultStateDir, isDaemon, pidFile } from "./config.ts";
 import { TreeClient } from "./tree_client.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,13 +12,6 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/** Is `pid` an agentsys daemon (`… agentsys… up …`)? Guards against a recycled pid. */
-async function isDaemon(pid: number): Promise<boolean> {
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-  const argv = cmdline.split("\0");
-  return argv.some((a) => a.includes("agentsys")) && argv.includes("up");
 }
 
 /**

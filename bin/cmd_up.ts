@@ -4,7 +4,7 @@ import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/ho
 import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
 import { mountAgentFs } from "../fs/mod.ts";
 import { intFlag, type CliCommand } from "./cli.ts";
-import { defaultMountpoint, defaultStateDir, packageVersion, pidFile } from "./config.ts";
+import { defaultMountpoint, defaultStateDir, isDaemon, packageVersion, pidFile } from "./config.ts";
 import { applyFleet } from "./fleet_apply.ts";
 import { readFleet } from "./fleet_file.ts";
 import { startMetricsServer } from "./metrics_server.ts";
@@ -172,8 +172,7 @@ async function refuseIfStateInUse(stateDir: string): Promise<void> {
   const text = await readFile(pidFile(stateDir), "utf8").catch(() => "");
   const pid = Number(text.split("\n")[0]);
   if (!(pid > 0) || pid === process.pid) return;
-  const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
-  if (argv.some((a) => a.includes("agentsys")) && argv.includes("up")) {
+  if (await isDaemon(pid)) {
     throw new Error(`state directory ${stateDir} is in use by agentsys daemon ${pid} (serving ${text.split("\n")[1] || "?"})`);
   }
 }

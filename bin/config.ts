@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 
 /** Where things live (SPEC §1): flags beat the environment, which beats the defaults. */
 export function defaultMountpoint(env: Record<string, string | undefined> = process.env): string {
@@ -32,4 +33,10 @@ export function packageVersion(): string {
     }
   }
   return "unknown";
+}
+
+/** Is `pid` an agentsys daemon (`… agentsys… up …`)? Guards against a recycled pid. */
+export async function isDaemon(pid: number): Promise<boolean> {
+  const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+  return argv.some((a) => a.includes("agentsys")) && argv.includes("up");
 }

@@ -16,6 +16,7 @@ import {
   renderTelemetry,
   agentJson,
   agentsJson,
+  auditLine,
   type AgentSupervisor,
   type AuditRecord,
   type JsonContext,
@@ -64,7 +65,7 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */
 function renderAudit(entries: readonly AuditRecord[]): string {
   let out = "";
-  for (const e of entries) out += `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${e.via} ${JSON.stringify(e.detail)}\n`;
+  for (const e of entries) out += `${auditLine(e)}\n`;
   return out;
 }
 

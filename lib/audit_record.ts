@@ -14,3 +14,8 @@ export interface AuditRecord {
   uid: number | null;
   detail: string;
 }
+
+/** The line of the `audit` file (and of `agentsys audit`). */
+export function auditLine(e: AuditRecord): string {
+  return `${e.seq} ${e.wall} ${e.ts_us} agent=${e.agent} ${e.action} ${e.result} via=${e.via} ${JSON.stringify(e.detail)}`;
+}

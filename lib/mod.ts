@@ -39,4 +39,4 @@ export { renderMetrics } from "./metrics_render.ts";
 export { renderEventAt, renderEvents } from "./events_render.ts";
 export * from "./agent_json.ts";
 export * from "./durable_record.ts";
-export type { AuditRecord } from "./audit_record.ts";
+export { auditLine, type AuditRecord } from "./audit_record.ts";
