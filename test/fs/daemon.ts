@@ -26,8 +26,11 @@ export interface Daemon {
   log: () => string;
   /** Run `bash -c cmd` with $M set to the mountpoint; never hangs (10 s timeout). */
   sh(cmd: string, input?: string): Promise<ShResult>;
-  /** Stop with a signal and wait for the process to exit. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Stop with a signal and wait for the process to exit; after SIGKILL also for the
+   * auto_unmount watchdog to detach the mount (`waitUnmount` false: it was killed too).
+   */
+  stop(signal?: NodeJS.Signals, waitUnmount?: boolean): Promise<number | null>;
 }
 
 export function sh(cmd: string, env: Record<string, string> = {}, input?: string, timeout = 10_000): Promise<ShResult> {
@@ -84,7 +87,7 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
     child,
     log: () => log,
     sh: (cmd, input) => sh(cmd, { M: mount }, input),
-    async stop(signal: NodeJS.Signals = "SIGTERM") {
+    async stop(signal: NodeJS.Signals = "SIGTERM", waitUnmount = signal === "SIGKILL") {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
@@ -92,7 +95,7 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
       clearTimeout(timer);
       // After a kill -9 the auto_unmount watchdog detaches the mount a moment later; a new
       // daemon racing it on the same mountpoint is not what these tests are about.
-      if (signal === "SIGKILL") {
+      if (waitUnmount) {
         const end = Date.now() + 5000;
         while (Date.now() < end && (await readFile("/proc/self/mountinfo", "utf8")).split("\n").some((l) => l.split(" ")[4] === mount)) await new Promise((r) => setTimeout(r, 25));
       }
