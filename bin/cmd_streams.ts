@@ -8,6 +8,8 @@ import { TreeClient } from "./tree_client.ts";
  */
 
 const POLL_MS = 250;
+/** As many lines as the tree's `agents/<id>/log` shows. */
+const TAIL_LINES = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function client(args: ParsedArgs): TreeClient {
@@ -82,8 +84,10 @@ export const STREAM_COMMANDS: CliCommand[] = [
         if (!args.flags.json) return void process.stdout.write(text);
         for (const l of text.split("\n").slice(0, text.endsWith("\n") ? -1 : undefined)) process.stdout.write(JSON.stringify(l) + "\n");
       };
-      print(await c.read(`agents/${id}/log`, id));
-      if (!args.flags.follow) return 0;
+      if (!args.flags.follow) {
+        print(await c.read(`agents/${id}/log`, id));
+        return 0;
+      }
       const path = (await c.agent(id)).log_path;
       if (!path) throw new CliError(`agent ${id} has no log file to follow`, "ENOENT");
       await follow(path, print);
@@ -92,14 +96,25 @@ export const STREAM_COMMANDS: CliCommand[] = [
   },
 ];
 
-/** tail -F: from the current end, across copytruncate rotation (size shrinks → start over). */
+/**
+ * tail -F: the last lines (as the tree's `log` file shows them), then new output, across
+ * copytruncate rotation (size shrinks → start over). The tail is read from the same file at the
+ * same offset the follow starts from: reading the tree's `log` first and then opening the file
+ * loses whatever the agent wrote in between.
+ */
 async function follow(path: string, print: (text: string) => void): Promise<never> {
   const fh = await open(path, "r").catch((e: NodeJS.ErrnoException) => {
     throw new CliError(`${path}: ${e.message}`, e.code);
   });
   let pos = (await fh.stat()).size;
   const buf = Buffer.alloc(65536);
-  let partial = "";
+  const head = Math.min(pos, buf.length);
+  const { bytesRead: tailRead } = await fh.read(buf, 0, head, pos - head);
+  let tail = buf.toString("utf8", 0, tailRead);
+  if (head < pos) tail = tail.slice(tail.indexOf("\n") + 1); // a partial first line
+  const lines = tail.slice(0, tail.lastIndexOf("\n") + 1).split("\n").slice(0, -1);
+  if (lines.length > 0) print(lines.slice(-TAIL_LINES).join("\n") + "\n");
+  let partial = tail.slice(tail.lastIndexOf("\n") + 1);
   for (;;) {
     const size = (await fh.stat()).size;
     if (size < pos) pos = 0;
