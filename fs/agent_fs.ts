@@ -1,5 +1,5 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
-import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext } from "../syscalls/mod.ts";
+import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
 import { RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
@@ -184,14 +184,17 @@ export class AgentFs implements FsOps {
       return this.#reject(path, h, ERRNO.EINVAL, "write is not valid UTF-8", "");
     }
     const out = this.#applyText(h, text);
-    if (out.code < 0) {
+    if (out.code < 0 && out.applied.length === 0) {
       const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
       this.#persist("touched"); // the refusal's audit entry (nothing else changed)
       return code;
     }
-    const entry = this.#sup.policy.audit(this.#agentOf(h, text), "write", `${path}: ${text.trim().slice(0, 200)}`, 0, { via });
+    // Lines before a line refused at run time stay applied: audited, journaled and answered
+    // `ok` like a write of their own, then the refusal.
+    const done = out.code < 0 ? out.applied.join("\n") : text.trim();
+    const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${done.slice(0, 200)}`, 0, { via });
     // One command is audited under the agent it names; a write of several may name several.
-    const durable = this.#persist(text.trim().includes("\n") ? "all" : "touched");
+    const durable = this.#persist(done.includes("\n") ? "all" : "touched");
     if (durable < 0) {
       // Not journaled, so the entry can still say what happened.
       entry.result = errnoName(durable);
@@ -199,7 +202,12 @@ export class AgentFs implements FsOps {
       if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(durable)}: the write could not be made durable; it was undone\n`));
       return durable;
     }
-    if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results) h.replies.push(encoder.encode(`ok ${r.code}\n`));
+    if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results.slice(0, out.applied.length)) h.replies.push(encoder.encode(`ok ${r.code}\n`));
+    if (out.code < 0) {
+      const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
+      this.#persist("touched");
+      return code;
+    }
     return data.byteLength;
   }
 
@@ -210,7 +218,7 @@ export class AgentFs implements FsOps {
     return m && Number(m[1]) <= 0xffffffff ? Number(m[1]) : 0;
   }
 
-  #applyText(h: Handle, text: string): { code: number; reason?: string; line?: string; results: { code: number }[] } {
+  #applyText(h: Handle, text: string): TextOutcome {
     const id = h.arg;
     switch (h.kind) {
       case "ctl":
@@ -222,7 +230,7 @@ export class AgentFs implements FsOps {
           for (const raw of text.split("\n")) {
             const verb = raw.trim().split(/\s+/)[0];
             if (verb && !verb.startsWith("#") && !SELF_VERBS.has(verb)) {
-              return { code: ERRNO.EPERM, reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; "${verb}" needs /ctl (the daemon's owner)`, line: raw.trim(), results: [] };
+              return { code: ERRNO.EPERM, applied: [], reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; "${verb}" needs /ctl (the daemon's owner)`, line: raw.trim(), results: [] };
             }
           }
         }
@@ -239,7 +247,7 @@ export class AgentFs implements FsOps {
       case "recovery":
         return applyTextCommands(this.#ctx, text, (line) => `recovery default ${line}`);
       default:
-        return { code: ERRNO.EACCES, reason: "not a control file", results: [] };
+        return { code: ERRNO.EACCES, reason: "not a control file", results: [], applied: [] };
     }
   }
 

@@ -37,6 +37,8 @@ export interface MountOptions {
 export interface FsBackend {
   mount(): Promise<void>;
   unmount(): Promise<void>;
+  /** Per-thread records the binding holds, where it has such (a leak indicator). */
+  threadRecords?(): number;
 }
 
 export type BackendFactory = (mountpoint: string, ops: FsOps, options: MountOptions) => FsBackend;

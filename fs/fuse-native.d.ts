@@ -6,6 +6,8 @@ declare module "fuse-native" {
     mount(cb: (err: Error | null) => void): void;
     unmount(cb: (err: Error | null) => void): void;
     _fuseOptions(): string;
+    /** One record per libfuse worker thread it has served (fuse-native.c `_malloc`). */
+    readonly _threads: Set<unknown>;
     static unmount(mnt: string, cb: Cb): void;
     static isConfigured(cb: (err: Error | null, ok: boolean) => void): void;
     static readonly ENOENT: number;

@@ -116,5 +116,6 @@ export const createFuseNativeBackend: BackendFactory = (mountpoint, ops, options
   return {
     mount: () => new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve()))),
     unmount: () => new Promise<void>((resolve) => fuse.unmount(() => resolve())),
+    threadRecords: () => fuse._threads.size,
   };
 };

@@ -44,6 +44,7 @@ export async function mountAgentFs(options: MountAgentFsOptions): Promise<Mounte
   const factory = options.backend ?? createFuseNativeBackend;
   const backend = factory(options.mountpoint, fs, { allowOther: options.allowOther ?? uid === 0, debug: options.debug, maxWrite: DEFAULT_MAX_WRITE });
   await backend.mount();
+  if (options.json && backend.threadRecords) options.json.threadRecords = () => backend.threadRecords!();
   let mounted = true;
   return {
     fs,

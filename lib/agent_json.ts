@@ -52,6 +52,11 @@ export interface DaemonInfo {
   started: string;
   window_ms: number;
   version: string;
+  /**
+   * Per-thread records the FUSE binding holds (fuse-native keeps one per libfuse worker thread
+   * it has seen; flat under load once the binding recycles them — docs/reliability.md).
+   */
+  fuse_thread_records?: number;
 }
 
 export interface AgentsJson {
@@ -66,6 +71,8 @@ export interface AgentsJson {
 export interface JsonContext {
   daemon?: DaemonInfo;
   logPath?: (id: number) => string | null;
+  /** Set by the FUSE layer once mounted. */
+  threadRecords?: () => number;
 }
 
 /**
@@ -126,7 +133,7 @@ export function agentsJson(sup: AgentSupervisor, jc: JsonContext = {}): AgentsJs
   return {
     version: AGENTS_JSON_VERSION,
     timestamp_us: sup.ctx.clock.nowUs(),
-    daemon: jc.daemon ?? null,
+    daemon: jc.daemon ? (jc.threadRecords ? { ...jc.daemon, fuse_thread_records: jc.threadRecords() } : jc.daemon) : null,
     enforcement: { ...sup.enforcement },
     system: { ...sup.telemetry.systemMetrics(), total_syscalls: sup.telemetry.totalSyscalls(), agents: agents.length, compliance_score: sup.compliance.systemScore() },
     agents,

@@ -1,4 +1,5 @@
 import { ERRNO } from "../lib/mod.ts";
+import type { Command } from "./command_schemas.ts";
 import { checkCommand, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { decodeTextCommand } from "./text_decode.ts";
 
@@ -12,32 +13,42 @@ export interface TextOutcome {
   /** The failing line and why. */
   line?: string;
   reason?: string;
+  /** The lines that ran (all of them when code is 0). */
+  applied: string[];
 }
 
 /**
- * Apply text commands, one per line, in order (SPEC §7). The first failing line fails the
- * whole write with its errno and nothing after it is applied; each line is atomic. `prefix`
- * turns per-agent files' lines into full commands (`kill` → `kill 100`).
+ * Apply text commands, one per line, in order (SPEC §7). Every line is decoded and checked
+ * before any runs, so a write with a malformed line changes nothing. Then they run in order;
+ * the first one refused at run time (no such agent, a cycle…) fails the write with its errno,
+ * the lines before it stay applied (their `ok` replies say so) and nothing after it runs —
+ * each line is atomic, a write is not a transaction. `prefix` turns per-agent files' lines
+ * into full commands (`kill` → `kill 100`).
  */
 export function applyTextCommands(ctx: DispatchContext, text: string, prefix?: (line: string) => string): TextOutcome {
   const results: CommandResult[] = [];
+  const commands: { line: string; command: Command }[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     if (line.length > MAX_LINE_BYTES) return fail(results, ERRNO.E2BIG, line.slice(0, 80) + "…", `line is ${line.length} bytes, more than ${MAX_LINE_BYTES}`);
-    const full = prefix ? prefix(line) : line;
-    const decoded = decodeTextCommand(full);
+    const decoded = decodeTextCommand(prefix ? prefix(line) : line);
     if (!decoded.ok) return fail(results, ERRNO.EINVAL, line, decoded.reason);
     const checked = checkCommand(decoded.value);
     if (!checked.ok) return fail(results, ERRNO.EINVAL, line, checked.reason);
-    const r = runCommand(ctx, checked.command);
-    results.push(r);
-    if (r.code < 0) return { code: r.code, results, line, reason: r.reason };
+    commands.push({ line, command: checked.command });
   }
-  return { code: 0, results };
+  const applied: string[] = [];
+  for (const { line, command } of commands) {
+    const r = runCommand(ctx, command);
+    results.push(r);
+    if (r.code < 0) return { code: r.code, results, line, reason: r.reason, applied };
+    applied.push(line);
+  }
+  return { code: 0, results, applied };
 }
 
 function fail(results: CommandResult[], code: number, line: string, reason: string): TextOutcome {
   results.push({ code, reason });
-  return { code, results, line, reason };
+  return { code, results, line, reason, applied: [] };
 }

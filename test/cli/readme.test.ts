@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { alive, until } from "../fs/daemon.ts";
+import { alive, childEnv, until } from "../fs/daemon.ts";
 import { cliFor, ROOT } from "./cli.ts";
 
 /**
@@ -17,7 +17,7 @@ t.test("npm start: the demo fleet on a mounted tree, Ctrl-C cleans up", async (t
   t.match(readme, /^npm start {2,}#/m, "the README's start command is npm start");
   const dir = await mkdtemp(join(tmpdir(), "agentsys-readme-"));
   const mount = join(dir, "mnt");
-  const env = { ...process.env, AGENTSYS_ROOT: mount, AGENTSYS_STATE: join(dir, "state") };
+  const env = childEnv({ AGENTSYS_ROOT: mount, AGENTSYS_STATE: join(dir, "state") });
   const child = spawn("npm", ["start"], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (b) => (log += b));

@@ -108,7 +108,7 @@ t.test("bad input: the shell's write error, nothing changes, last_error says why
   t.match((await d.sh('cat "$M/agents/100/policy"')).stdout, /Capability list: FsBasic\n/, "Admin not granted");
 });
 
-t.test("several lines per write: applied in order, the first failure stops the rest", async (t) => {
+t.test("several lines per write: all checked first, then applied in order until one is refused", async (t) => {
   const d = await startDaemon(t);
   await d.sh('echo "spawn 100 a none -- sleep 1000" > "$M/ctl"');
   // One write(2) (bash's printf would write line by line): python's os.write.
@@ -117,7 +117,11 @@ t.test("several lines per write: applied in order, the first failure stops the r
   const r = await write1("policy-update 100 +FsBasic\npolicy-update 100 +Bogus\npolicy-update 100 +Capture\n");
   t.equal(r.code, 1);
   t.match(r.stderr, /Invalid argument/);
-  t.match((await d.sh('cat "$M/agents/100/policy"')).stdout, /Capability list: FsBasic\n/, "line 1 applied, line 3 not");
+  t.match((await d.sh('cat "$M/agents/100/policy"')).stdout, /Capability list: \(none\)\n/, "a malformed line: nothing applied");
+  const run = await write1("policy-update 100 +FsBasic\npolicy-update 999 +DocBasic\npolicy-update 100 +Capture\n");
+  t.equal(run.code, 1);
+  t.match((await d.sh('cat "$M/agents/100/policy"')).stdout, /Capability list: FsBasic\n/, "refused at run time: line 1 applied, line 3 not");
+  t.match((await d.sh('tail -n 4 "$M/audit"')).stdout, /write ok via=\/ctl\[owner\] "\/ctl: policy-update 100 \+FsBasic"/, "the applied line is audited as accepted");
   const ok = await write1("policy-update 100 +DocBasic\npolicy-update 100 -FsBasic");
   t.equal(ok.code, 0, "a last line without newline counts");
   t.match((await d.sh('cat "$M/agents/100/policy"')).stdout, /Capability list: DocBasic\n/);

@@ -83,6 +83,11 @@ t.test("applyTextCommands() applies in order and stops at the first failure", as
   t.equal(r.line, "kill 9");
   t.same(r.results.map((x) => x.code), [1, 2, ERRNO.ESRCH]);
   t.equal(c.sup.hasAgent(3), false, "nothing after the failing line");
+  t.same(r.applied, ["spawn 1 a FsBasic pid=10", "spawn 2 b none pid=11"], "the lines before it stay applied");
+  const bad = applyTextCommands(c, "spawn 7 g none pid=17\nkill banana\n");
+  t.equal(bad.code, ERRNO.EINVAL);
+  t.equal(c.sup.hasAgent(7), false, "a malformed line anywhere: nothing runs");
+  t.same(bad.applied, []);
   const ok = applyTextCommands(c, "kill", (line) => `${line} 1`);
   t.equal(ok.code, 0, "prefix turns per-agent lines into full commands");
   t.equal(c.sup.getAgent(1)?.state, "stopping");
