@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { childEnv } from "../fs/daemon.ts";
+import { childEnv, clean } from "../fs/daemon.ts";
 
 /** Run the built CLI as a subprocess, the way users do; never hangs (20 s timeout). */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -14,7 +14,7 @@ export interface CliResult {
 
 export function agentsys(args: string[], env: Record<string, string> = {}, timeout = 20_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: childEnv(env), timeout, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
+    execFile(...clean(process.execPath, [BIN, ...args]), { env: childEnv(env), timeout, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 124) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import t from "tap";
-import { alive, childEnv, startDaemon, until } from "../fs/daemon.ts";
+import { alive, childEnv, clean, startDaemon, until } from "../fs/daemon.ts";
 import { BIN, cliFor } from "./cli.ts";
 
 const FIXTURES = new URL("../../fixtures/agents/", import.meta.url).pathname;
@@ -8,7 +8,7 @@ const FIXTURES = new URL("../../fixtures/agents/", import.meta.url).pathname;
 /** Follow a streaming command (`events -f`, `logs -f`) until `want` appears, then stop it. */
 function followUntil(mount: string, args: string[], want: RegExp, act: () => Promise<unknown>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv({ AGENTSYS_ROOT: mount }), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(...clean(process.execPath, [BIN, ...args]), { env: childEnv({ AGENTSYS_ROOT: mount }), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -34,9 +34,11 @@ export interface Daemon {
 }
 
 /**
- * The environment for processes the tests start: tap's, without its per-process hooks
- * (NODE_OPTIONS imports @tapjs/processinfo into every node child, which wraps spawn and
- * tracks each child: the daemon's agent spawns took ~10 ms instead of ~1 ms under load).
+ * The environment for processes the tests start: tap's, without its per-process hooks.
+ * NODE_OPTIONS imports @tapjs/processinfo into every node child, which wraps spawn and tracks
+ * each child (the daemon's agent spawns took ~10 ms instead of ~1 ms under load). Its spawn
+ * hook in this process puts NODE_OPTIONS back into any env we pass, so commands are started
+ * through `env -u NODE_OPTIONS` (see `clean()`).
  */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
@@ -44,9 +46,14 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return env;
 }
 
+/** `[file, args]` that run `cmd args` without tap's NODE_OPTIONS (see `childEnv()`). */
+export function clean(cmd: string, args: string[]): [string, string[]] {
+  return ["env", ["-u", "NODE_OPTIONS", cmd, ...args]];
+}
+
 export function sh(cmd: string, env: Record<string, string> = {}, input?: string, timeout = 10_000): Promise<ShResult> {
   return new Promise((resolve) => {
-    const child = execFile("bash", ["-c", cmd], { env: childEnv(env), timeout, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
+    const child = execFile(...clean("bash", ["-c", cmd]), { env: childEnv(env), timeout, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 124) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -75,7 +82,7 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
   // Sampling changes CPU and memory columns between two reads; tests of the tree's formats
   // and read consistency run without it unless they ask for a window.
   if (!extraArgs.includes("--window")) extraArgs = [...extraArgs, "--window", "0"];
-  const child = spawn(process.execPath, [...(process.env.AGENTSYS_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.AGENTSYS_PROF] : []), BIN, "up", "--mount", mount, "--state", state, ...extraArgs], { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(...clean(process.execPath, [...(process.env.AGENTSYS_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.AGENTSYS_PROF] : []), BIN, "up", "--mount", mount, "--state", state, ...extraArgs]), { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

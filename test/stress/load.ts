@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { childEnv } from "../fs/daemon.ts";
+import { childEnv, clean } from "../fs/daemon.ts";
 
 /**
  * Load for the stress tests: many client processes (test/stress/client.mjs) reading the tree
@@ -46,7 +46,7 @@ interface ClientOut {
 
 function runClient(cfg: ClientConfig, seed: number): Promise<ClientOut | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLIENT, JSON.stringify({ ...cfg, seed })], { env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(...clean(process.execPath, [CLIENT, JSON.stringify({ ...cfg, seed })]), { env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
     let text = "";
     child.stdout.on("data", (d) => (text += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), cfg.durationMs + 20_000);
