@@ -17,7 +17,7 @@ function log(line: string): void {
 export const UP_COMMAND: CliCommand = {
   name: "up",
   usage:
-    "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS]\n" +
+    "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS] [--pids-max N]\n" +
     "   [--metrics-port N] [--metrics-addr HOST] [--keep-agents] [--ephemeral] [--debug]\n\n" +
     "  --mount DIR         mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,\n" +
     "                      else ${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)\n" +
@@ -27,6 +27,8 @@ export const UP_COMMAND: CliCommand = {
     "  --fleet FILE        start the agents of a fleet file (YAML or JSON) in dependency order\n" +
     "  --window MS         sampling window (default 1000; 0 = no sampling)\n" +
     "  --grace MS          SIGTERM → SIGKILL grace on stop (default 5000)\n" +
+    "  --pids-max N        processes and threads per agent, its children included (cgroup v1\n" +
+    "                      pids; default 4096, 0 = no limit): a fork bomb gets EAGAIN\n" +
     "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
     "  --metrics-addr HOST address for --metrics-port (default 127.0.0.1)\n" +
     "  --keep-agents       on SIGINT/SIGTERM, unmount but leave the agents running (the next\n" +
@@ -38,6 +40,7 @@ export const UP_COMMAND: CliCommand = {
     fleet: { type: "string" },
     window: { type: "string" },
     grace: { type: "string" },
+    "pids-max": { type: "string" },
     "metrics-port": { type: "string" },
     "metrics-addr": { type: "string" },
     ephemeral: { type: "boolean" },
@@ -48,6 +51,7 @@ export const UP_COMMAND: CliCommand = {
   async run(args) {
     const windowMs = intFlag(args.flags, "window", 1000);
     const graceMs = intFlag(args.flags, "grace", 5000);
+    const pidsMax = intFlag(args.flags, "pids-max", 4096);
     const metricsPort = args.flags["metrics-port"] === undefined ? -1 : intFlag(args.flags, "metrics-port", 0);
     const metricsAddr = (args.flags["metrics-addr"] as string | undefined) ?? "127.0.0.1";
     // A bad fleet file stops here, before anything is mounted or started (exit 2).
@@ -63,11 +67,12 @@ export const UP_COMMAND: CliCommand = {
     await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`);
     const sup = new AgentSupervisor();
     const logs = new AgentLogs(`${stateDir}/logs`);
-    const cgroup = await CgroupV1.detect();
+    const cgroup = await CgroupV1.detect(undefined, pidsMax);
     sup.enforcement = { cpu: cgroup?.cpuRoot ? "cgroup-v1" : "signals", memory: cgroup?.memoryRoot ? "cgroup-v1" : "sampled" };
     log(
       `enforcement: CPU throttle by ${cgroup?.cpuRoot ? `cgroup v1 (${cgroup.cpuRoot})` : "SIGSTOP/SIGCONT duty cycle (no writable cgroup cpu hierarchy)"}; ` +
-        `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}`,
+        `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}; ` +
+        `processes by ${cgroup?.pidsRoot ? `cgroup v1 pids.max=${pidsMax || "max"} (${cgroup.pidsRoot})` : "process group only (no writable cgroup pids hierarchy)"}`,
     );
     const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
     // The journal (issue 6): what survives a restart. A state directory that cannot hold it

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 
 const PERIOD_US = 100_000;
@@ -30,15 +30,19 @@ async function sweepStale(parent: string): Promise<void> {
   }
 }
 
-/** `<hierarchy>/<daemon's own group>/agentsys-<pid>` if the hierarchy is there and writable. */
-async function makeRoot(hierarchy: string, controller: string, probe: string): Promise<string | null> {
+/**
+ * `<hierarchy>/<daemon's own group>/agentsys-<pid>` if the hierarchy is there and writable.
+ * `probe` must exist in the daemon's group and in the new one; `childProbe` only in the new
+ * one (the root group has no `pids.max`).
+ */
+async function makeRoot(hierarchy: string, controller: string, probe: string, childProbe = probe): Promise<string | null> {
   try {
     const parent = `${hierarchy}${await ownPath(controller)}`;
     await access(`${parent}/${probe}`);
     await sweepStale(parent);
     const root = `${parent}/agentsys-${process.pid}`;
     await mkdir(root, { recursive: true });
-    await access(`${root}/${probe}`);
+    await access(`${root}/${childProbe}`);
     return root;
   } catch {
     return null;
@@ -47,27 +51,112 @@ async function makeRoot(hierarchy: string, controller: string, probe: string): P
 
 /**
  * Hard limits through cgroup v1 hierarchies, when mounted and writable (detected at start):
- * every agent gets `<daemon's own group>/agentsys-<daemon pid>/<id>` in the `cpu` and `memory`
- * hierarchies at spawn (its later children inherit them). A throttle sets `cpu.cfs_quota_us`;
- * the agent's memory limit is `memory.limit_in_bytes`, so the kernel stops it at the limit
- * instead of a sampler noticing a window later. Where a hierarchy is missing, the host falls
- * back to signals (throttle) or sampling (memory). cgroup v2 is not wired yet.
+ * every agent gets `<daemon's own group>/agentsys-<daemon pid>/<id>` in the `cpu`, `memory`
+ * and `pids` hierarchies at spawn (its later children inherit them). A throttle sets
+ * `cpu.cfs_quota_us`; the agent's memory limit is `memory.limit_in_bytes`, so the kernel stops
+ * it at the limit instead of a sampler noticing a window later; `pids.max` bounds the
+ * processes and threads of an agent and everything it forks (a fork bomb gets EAGAIN), and
+ * the group's member list lets a kill reach processes that left the agent's process group.
+ * Where a hierarchy is missing, the host falls back to signals (throttle), sampling (memory)
+ * or the process group alone (pids). cgroup v2 is not wired yet.
  */
 export class CgroupV1 {
   readonly cpuRoot: string | null;
   readonly memoryRoot: string | null;
+  readonly pidsRoot: string | null;
+  /** `pids.max` of every agent's group (0 = no limit). */
+  readonly pidsMax: number;
+  /** The daemon's own pids group's `tasks`, where its main thread returns after a spawn. */
+  readonly #ownPidsTasks: string | null;
   readonly #memLimit = new Map<number, number>();
 
-  private constructor(cpuRoot: string | null, memoryRoot: string | null) {
+  private constructor(cpuRoot: string | null, memoryRoot: string | null, pidsRoot: string | null, pidsMax: number, ownPidsTasks: string | null) {
     this.cpuRoot = cpuRoot;
     this.memoryRoot = memoryRoot;
+    this.pidsRoot = pidsRoot;
+    this.pidsMax = pidsMax;
+    this.#ownPidsTasks = ownPidsTasks;
   }
 
-  /** Whatever is usable; null when neither hierarchy is. */
-  static async detect(base = "/sys/fs/cgroup"): Promise<CgroupV1 | null> {
+  /** Whatever is usable; null when no hierarchy is. */
+  static async detect(base = "/sys/fs/cgroup", pidsMax = 0): Promise<CgroupV1 | null> {
     const cpu = await makeRoot(`${base}/cpu`, "cpu", "cpu.cfs_quota_us");
     const memory = await makeRoot(`${base}/memory`, "memory", "memory.limit_in_bytes");
-    return cpu || memory ? new CgroupV1(cpu, memory) : null;
+    const pids = await makeRoot(`${base}/pids`, "pids", "cgroup.procs", "pids.max");
+    const ownPidsTasks = pids ? `${base}/pids${await ownPath("pids")}/tasks` : null;
+    return cpu || memory || pids ? new CgroupV1(cpu, memory, pids, pidsMax, ownPidsTasks) : null;
+  }
+
+  /**
+   * Run `spawn` (a synchronous fork + exec) with the daemon's main thread in the agent's pids
+   * group, so the child is born inside it: no fork of a fast fork bomb happens outside the
+   * limit. Only that thread moves (v1 `tasks`), for the microseconds of the spawn, and back.
+   * Where the group cannot be entered the spawn runs anyway and the child is moved right
+   * after it (`attachPidsSync`).
+   */
+  spawnInPids<T>(id: number, spawn: () => T): T {
+    if (!this.pidsRoot || !this.#ownPidsTasks) return spawn();
+    let entered = false;
+    try {
+      mkdirSync(`${this.pidsRoot}/${id}`, { recursive: true });
+      writeFileSync(`${this.pidsRoot}/${id}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
+      writeFileSync(`${this.pidsRoot}/${id}/tasks`, String(process.pid)); // the main thread's tid is the pid
+      entered = true;
+    } catch {
+      /* not entered: attachPidsSync after the spawn */
+    }
+    try {
+      return spawn();
+    } finally {
+      if (entered) writeFileSync(this.#ownPidsTasks, String(process.pid));
+    }
+  }
+
+  /** Move an agent (its main process) into its pids group: re-adopted agents, failed entries. */
+  attachPidsSync(id: number, pid: number): void {
+    if (!this.pidsRoot) return;
+    try {
+      mkdirSync(`${this.pidsRoot}/${id}`, { recursive: true });
+      writeFileSync(`${this.pidsRoot}/${id}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
+      writeFileSync(`${this.pidsRoot}/${id}/cgroup.procs`, String(pid));
+    } catch {
+      /* the process may already be gone */
+    }
+  }
+
+  /**
+   * Processes in the agent's pids group (everything it forked, whatever their group); never
+   * the daemon, whose main thread passes through the group during a spawn.
+   */
+  members(id: number): number[] {
+    if (!this.pidsRoot) return [];
+    try {
+      return readFileSync(`${this.pidsRoot}/${id}/cgroup.procs`, "utf8").split("\n").filter(Boolean).map(Number).filter((p) => p !== process.pid);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * SIGKILL every process of the agent's pids group until it is empty (a fork bomb forks
+   * while it is being killed; each round kills what the last one missed). Returns how many
+   * processes were signalled.
+   */
+  killAll(id: number, rounds = 20): number {
+    let n = 0;
+    for (let r = 0; r < rounds; r++) {
+      const pids = this.members(id);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+          n++;
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    return n;
   }
 
   /** Put a process (and so its future children) in the agent's groups. */
@@ -129,12 +218,12 @@ export class CgroupV1 {
   /** Remove an agent's groups once its processes are gone (EBUSY otherwise: left for close). */
   async release(id: number): Promise<void> {
     this.#memLimit.delete(id);
-    for (const root of [this.cpuRoot, this.memoryRoot]) if (root) await rmdir(`${root}/${id}`).catch(() => {});
+    for (const root of [this.cpuRoot, this.memoryRoot, this.pidsRoot]) if (root) await rmdir(`${root}/${id}`).catch(() => {});
   }
 
   /** Remove every group this daemon made. */
   async close(): Promise<void> {
-    for (const root of [this.cpuRoot, this.memoryRoot]) {
+    for (const root of [this.cpuRoot, this.memoryRoot, this.pidsRoot]) {
       if (!root) continue;
       for (const n of await readdir(root).catch(() => [] as string[])) if (/^\d+$/.test(n)) await rmdir(`${root}/${n}`).catch(() => {});
       await rmdir(root).catch(() => {});

@@ -127,13 +127,16 @@ export class ProcessHost implements AgentHost {
     if (notifyFd > 0) env.AGENTSYS_NOTIFY_FD = String(notifyFd);
     let child: ChildProcess;
     try {
-      child = spawn(spec.command, spec.args ?? [], {
-        cwd: spec.cwd,
-        env,
-        detached: true, // own process group: stop and kill reach the agent's children too
-        stdio,
-        ...(user ? { uid: user.uid, gid: user.gid } : {}),
-      });
+      // Born inside its pids group (cgroup v1), so even a fork bomb's first forks count.
+      const start = () =>
+        spawn(spec.command!, spec.args ?? [], {
+          cwd: spec.cwd,
+          env,
+          detached: true, // own process group: stop and kill reach the agent's children too
+          stdio,
+          ...(user ? { uid: user.uid, gid: user.gid } : {}),
+        });
+      child = this.#cgroup ? this.#cgroup.spawnInPids(id, start) : start();
     } catch (e) {
       return this.#fail(ERRNO.EINVAL, `Cannot start agent ${id}: ${(e as Error).message}`);
     } finally {
@@ -208,6 +211,7 @@ export class ProcessHost implements AgentHost {
     this.#children.set(id, child);
     const uid = processUid(pid);
     if (uid !== undefined && uid !== process.getuid?.()) this.#uids.set(id, uid);
+    this.#cgroup?.attachPidsSync(id, pid);
     if (this.#cgroup) {
       const cg = this.#cgroup;
       void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
@@ -231,12 +235,14 @@ export class ProcessHost implements AgentHost {
     }
     if (this.#children.get(id) === child) this.#children.delete(id);
     this.#endThrottle(id, false);
-    // Whatever the agent forked dies with it (systemd's KillMode=control-group).
+    // Whatever the agent forked dies with it (systemd's KillMode=control-group): its process
+    // group, and in its pids cgroup whatever left that group (setsid) or outran the signal.
     try {
       process.kill(-pid, "SIGKILL");
     } catch {
       /* group already empty */
     }
+    this.#cgroup?.killAll(id);
     if (this.#cgroup && !this.#children.has(id)) {
       const cg = this.#cgroup;
       setTimeout(() => {

@@ -17,7 +17,8 @@ const rand = (n) => {
 const BUCKETS = 200;
 const hist = new Array(BUCKETS).fill(0);
 const bucketOf = (ms) => Math.min(BUCKETS - 1, Math.max(0, Math.floor(Math.log(ms / 0.01) / Math.log(1.1))));
-const out = { reads: 0, writes: 0, errors: {}, hist, maxMs: 0, slowest: "" };
+// acks[i]: writes of cfg.writes[i] that returned success (acknowledged by the daemon).
+const out = { reads: 0, writes: 0, errors: {}, hist, maxMs: 0, slowest: "", acks: cfg.writes.map(() => 0) };
 
 async function once() {
   const write = cfg.writes.length > 0 && rand(1000) < cfg.writeShare * 1000;
@@ -25,7 +26,8 @@ async function once() {
   let what;
   try {
     if (write) {
-      const w = cfg.writes[rand(cfg.writes.length)];
+      const wi = rand(cfg.writes.length);
+      const w = cfg.writes[wi];
       what = `write ${w.path}`;
       // One write(2) per command, as `echo cmd > ctl` does.
       const fh = await open(`${cfg.mount}/${w.path}`, "w");
@@ -34,6 +36,7 @@ async function once() {
       } finally {
         await fh.close();
       }
+      out.acks[wi]++;
       out.writes++;
     } else {
       const p = cfg.reads[rand(cfg.reads.length)];
@@ -43,6 +46,7 @@ async function once() {
     }
   } catch (e) {
     out.errors[e.code ?? "other"] = (out.errors[e.code ?? "other"] ?? 0) + 1;
+    if (cfg.stopOnDisconnect && (e.code === "ENOTCONN" || e.code === "ECONNABORTED" || e.code === "ENOENT")) stopped = true;
     if (write) out.writes++;
     else out.reads++;
   }
@@ -54,5 +58,6 @@ async function once() {
   }
 }
 
-while (Date.now() < deadline) await once();
+let stopped = false;
+while (Date.now() < deadline && !stopped) await once();
 process.stdout.write(JSON.stringify(out) + "\n");

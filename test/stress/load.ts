@@ -20,6 +20,8 @@ export interface ClientConfig {
   writes: { path: string; data: string }[];
   /** Fraction of operations that are writes. */
   writeShare: number;
+  /** End a client at its first ENOTCONN/ENOENT (the daemon is gone). */
+  stopOnDisconnect?: boolean;
 }
 
 export interface LoadResult {
@@ -33,6 +35,8 @@ export interface LoadResult {
   slowest: string;
   /** Clients that did not finish within their duration + 20 s (a hang). */
   stuck: number;
+  /** Acknowledged writes per entry of `writes`, over all clients. */
+  acks: number[];
 }
 
 interface ClientOut {
@@ -42,6 +46,7 @@ interface ClientOut {
   hist: number[];
   maxMs: number;
   slowest: string;
+  acks: number[];
 }
 
 function runClient(cfg: ClientConfig, seed: number): Promise<ClientOut | null> {
@@ -74,7 +79,7 @@ const quantile = (hist: number[], q: number): number => {
 export async function runLoad(clients: number, cfg: ClientConfig): Promise<LoadResult> {
   const outs = await Promise.all(Array.from({ length: clients }, (_, i) => runClient(cfg, i + 1)));
   const hist = new Array<number>(200).fill(0);
-  const r: LoadResult = { clients, reads: 0, writes: 0, errors: {}, p50Ms: 0, p99Ms: 0, maxMs: 0, slowest: "", stuck: 0 };
+  const r: LoadResult = { clients, reads: 0, writes: 0, errors: {}, p50Ms: 0, p99Ms: 0, maxMs: 0, slowest: "", stuck: 0, acks: cfg.writes.map(() => 0) };
   for (const o of outs) {
     if (!o) {
       r.stuck++;
@@ -84,6 +89,7 @@ export async function runLoad(clients: number, cfg: ClientConfig): Promise<LoadR
     r.writes += o.writes;
     for (const [k, v] of Object.entries(o.errors)) r.errors[k] = (r.errors[k] ?? 0) + v;
     o.hist.forEach((n, b) => (hist[b] += n));
+    o.acks.forEach((n, i) => (r.acks[i] += n));
     if (o.maxMs > r.maxMs) {
       r.maxMs = o.maxMs;
       r.slowest = o.slowest;
