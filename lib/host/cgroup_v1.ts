@@ -112,6 +112,24 @@ export class CgroupV1 {
     }
   }
 
+  /**
+   * The agent's pids group, made and limited, for a process that spawns the agent from
+   * inside it (the spawner): the group's directory and the `tasks` file to return to.
+   */
+  pidsGroup(id: number): { dir: string; ownTasks: string } | null {
+    if (!this.pidsRoot || !this.#ownPidsTasks) return null;
+    try {
+      mkdirSync(`${this.pidsRoot}/${id}`, { recursive: true });
+      writeFileSync(`${this.pidsRoot}/${id}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
+      return { dir: `${this.pidsRoot}/${id}`, ownTasks: this.#ownPidsTasks };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Processes that pass through agents' groups and must never be killed with them. */
+  readonly supervisors = new Set<number>([process.pid]);
+
   /** Move an agent (its main process) into its pids group: re-adopted agents, failed entries. */
   attachPidsSync(id: number, pid: number): void {
     if (!this.pidsRoot) return;
@@ -126,12 +144,12 @@ export class CgroupV1 {
 
   /**
    * Processes in the agent's pids group (everything it forked, whatever their group); never
-   * the daemon, whose main thread passes through the group during a spawn.
+   * the daemon or the spawner, whose main threads pass through the group during a spawn.
    */
   members(id: number): number[] {
     if (!this.pidsRoot) return [];
     try {
-      return readFileSync(`${this.pidsRoot}/${id}/cgroup.procs`, "utf8").split("\n").filter(Boolean).map(Number).filter((p) => p !== process.pid);
+      return readFileSync(`${this.pidsRoot}/${id}/cgroup.procs`, "utf8").split("\n").filter(Boolean).map(Number).filter((p) => !this.supervisors.has(p));
     } catch {
       return [];
     }

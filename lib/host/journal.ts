@@ -149,12 +149,17 @@ export class Journal {
   }
 
   /**
-   * Write one write's worth of changes in one transaction (fsynced before it returns).
-   * Returns 0, or ENOSPC / EIO with nothing written.
+   * Write one write's worth of changes in one transaction, fsynced before it returns unless
+   * `fsync` is false: then the commit survives a crash of the daemon (it is in the WAL, in
+   * the kernel's page cache) but not of the machine until the next fsynced commit, which
+   * makes everything before it durable too (the WAL is written in order). For lifecycle
+   * changes nobody waits for, at crash-loop rates. Returns 0, or ENOSPC / EIO with nothing
+   * written.
    */
-  commit(changes: JournalChanges): number {
+  commit(changes: JournalChanges, fsync = true): number {
     let seq = this.#headSeq;
     let hash = this.#headHash;
+    if (!fsync) this.#db.pragma("synchronous = NORMAL");
     try {
       this.#db.transaction(() => {
         for (const [id, rec] of changes.agents ?? []) {
@@ -172,6 +177,8 @@ export class Journal {
       })();
     } catch (e) {
       return journalErrno(e);
+    } finally {
+      if (!fsync) this.#db.pragma("synchronous = FULL");
     }
     this.#headSeq = seq;
     this.#headHash = hash;

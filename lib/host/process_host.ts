@@ -6,6 +6,7 @@ import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
 import { AdoptedProcess } from "./adopted_process.ts";
+import { Spawner } from "./spawner.ts";
 import type { ProcIdentity } from "./durability.ts";
 
 export interface ProcessHostOptions {
@@ -53,6 +54,9 @@ export class ProcessHost implements AgentHost {
   readonly #procs = new ProcSampler();
   #devNull = -1;
   #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
+  readonly #spawner: Spawner;
+  /** The daemon's environment, copied once: process.env is slow to spread per spawn. */
+  readonly #baseEnv: Record<string, string | undefined> = { ...process.env };
 
   constructor(sup: AgentSupervisor, options: ProcessHostOptions = {}) {
     this.#sup = sup;
@@ -62,6 +66,7 @@ export class ProcessHost implements AgentHost {
     this.#windowMs = options.windowMs ?? 1000;
     this.#logs = options.logs ?? null;
     this.#cgroup = options.cgroup ?? null;
+    this.#spawner = new Spawner(() => this.#childStdio(), this.#log, (pid) => this.#cgroup?.supervisors.add(pid));
     sup.onLifecycle((kind, id, arg) => this.#onLifecycle(kind, id, arg));
     if (this.#windowMs > 0) {
       this.#sampler = setInterval(() => void this.sampleOnce(), this.#windowMs);
@@ -122,8 +127,7 @@ export class ProcessHost implements AgentHost {
         this.#log(`agent ${id}: no log file (${(e as Error).message}); output discarded`);
       }
     }
-    const env: Record<string, string | undefined> = { ...process.env, ...spec.env, AGENTSYS_AGENT_ID: String(id) };
-    if (this.#mountPath) env.AGENTSYS_ROOT = this.#mountPath;
+    const env = this.#agentEnv(id, spec);
     if (notifyFd > 0) env.AGENTSYS_NOTIFY_FD = String(notifyFd);
     let child: ChildProcess;
     try {
@@ -147,6 +151,23 @@ export class ProcessHost implements AgentHost {
     if (pid === undefined) {
       return this.#fail(ERRNO.ENOENT, `Cannot start agent ${id}: could not run "${spec.command}" (not found or not executable)`);
     }
+    const code = this.#register(id, spec, pid, child, user, (ready) => {
+      const pipe = notifyFd > 0 ? (child.stdio[notifyFd] as NodeJS.ReadableStream | null) : null;
+      pipe?.on("data", (chunk: Buffer) => {
+        if (chunk.includes(10)) ready();
+      });
+      pipe?.on("error", () => {});
+    });
+    return code < 0 ? code : id;
+  }
+
+  /**
+   * Make a started process the agent's: register its pid with the supervisor (or kill it if
+   * that is refused), then exits, readiness, cgroups. `child` is a ChildProcess or a stand-in
+   * with the same `pid`, `kill()` and `exit` (spawner, re-adoption).
+   */
+  #register(id: number, spec: AgentSpec, pid: number, child: ChildProcess, user: { uid: number } | null, onReady: (ready: () => void) => void): number {
+    const sup = this.#sup;
     const code = sup.onAgentSpawn(pid, { ...spec, agent_id: id });
     if (code < 0) {
       try {
@@ -163,16 +184,52 @@ export class ProcessHost implements AgentHost {
       const cg = this.#cgroup;
       void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
     }
-    if (notifyFd > 0) {
-      const pipe = child.stdio[notifyFd] as NodeJS.ReadableStream | null;
-      pipe?.on("data", (chunk: Buffer) => {
-        if (chunk.includes(10) && this.#children.get(id) === child) sup.markReady(id);
+    if (spec.readiness === "notify") {
+      onReady(() => {
+        if (this.#children.get(id) === child) sup.markReady(id);
       });
-      pipe?.on("error", () => {});
     }
-    child.on("exit", (exitCode, signal) => void this.#onExit(id, pid, child, exitCode, signal));
+    child.on("exit", (exitCode: number | null, signal: NodeJS.Signals | null) => void this.#onExit(id, pid, child, exitCode, signal));
     this.#log(`agent ${id} (${spec.name}) started, pid ${pid}`);
     return id;
+  }
+
+  /**
+   * A scheduled restart, through the spawner process: the fork happens there, so nothing
+   * here blocks the event loop (and the FUSE requests waiting on it) for a fork of the
+   * daemon. The agent stays in `backoff` until the spawner answers; if it was stopped,
+   * removed or started otherwise meanwhile, the new process is killed at once.
+   */
+  #restart(id: number, spec: AgentSpec): void {
+    if (!spec.command) return;
+    const user = spec.user === undefined ? null : resolveUser(spec.user);
+    if (user === undefined) return this.#log(`agent ${id}: restart failed: no such user "${spec.user}"`);
+    const env = this.#agentEnv(id, spec);
+    if (spec.readiness === "notify") env.AGENTSYS_NOTIFY_FD = "3";
+    const pids = this.#cgroup?.pidsGroup(id) ?? null;
+    void this.#spawner
+      .spawn({ command: spec.command, args: spec.args ?? [], cwd: spec.cwd, env, uid: user?.uid, gid: user?.gid, logPath: this.#logs ? this.#logs.path(id) : null, notify: spec.readiness === "notify", pidsDir: pids?.dir ?? null, ownTasks: pids?.ownTasks ?? null })
+      .then((r) => {
+        if ("error" in r) return this.#log(`agent ${id}: restart failed: ${r.code}: ${r.error}`);
+        const a = this.#sup.getAgent(id);
+        if (this.#closing || !a || a.state !== "backoff" || this.#children.has(id)) {
+          try {
+            process.kill(-r.pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+          return;
+        }
+        if (this.#register(id, spec, r.pid, r.proc as unknown as ChildProcess, user, (ready) => r.proc.on("ready", ready)) < 0) {
+          this.#log(`agent ${id}: restart failed: ${this.#sup.lastReason}`);
+        }
+      });
+  }
+
+  #agentEnv(id: number, spec: AgentSpec): Record<string, string | undefined> {
+    const env: Record<string, string | undefined> = { ...this.#baseEnv, ...spec.env, AGENTSYS_AGENT_ID: String(id) };
+    if (this.#mountPath) env.AGENTSYS_ROOT = this.#mountPath;
+    return env;
   }
 
   /**
@@ -243,16 +300,19 @@ export class ProcessHost implements AgentHost {
       /* group already empty */
     }
     this.#cgroup?.killAll(id);
-    if (this.#cgroup && !this.#children.has(id)) {
-      const cg = this.#cgroup;
-      setTimeout(() => {
-        this.#oomKills.delete(id); // a new group starts counting from 0
-        void cg.release(id);
-      }, 100).unref(); // after the SIGKILLed rest is reaped
-    }
     const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
     sup.onAgentExit(pid, status);
     if (this.#discarding.delete(id)) sup.remove(id);
+    // The agent's groups stay while a restart is coming (a crash loop made and removed three
+    // directories per cycle); otherwise they go once the SIGKILLed rest is reaped.
+    if (this.#cgroup && !this.#children.has(id) && sup.getAgent(id)?.state !== "backoff") {
+      const cg = this.#cgroup;
+      setTimeout(() => {
+        if (this.#children.has(id) || sup.getAgent(id)?.state === "backoff") return;
+        this.#oomKills.delete(id); // a new group starts counting from 0
+        void cg.release(id);
+      }, 100).unref();
+    }
   }
 
   /**
@@ -341,8 +401,7 @@ export class ProcessHost implements AgentHost {
         const spec = this.#sup.specOf(id);
         const a = this.#sup.getAgent(id);
         if (!spec || !a || a.state !== "backoff" || this.#closing) return;
-        const r = this.startAgent(spec);
-        if (r < 0) this.#log(`agent ${id}: restart failed: ${this.#sup.lastReason}`);
+        this.#restart(id, spec);
       });
     }
   }
@@ -408,6 +467,7 @@ export class ProcessHost implements AgentHost {
       for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
       for (const t of this.#timers) clearTimeout(t);
       for (const child of this.#children.values()) child.unref();
+      this.#spawner.close();
       return;
     }
     for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
@@ -423,6 +483,7 @@ export class ProcessHost implements AgentHost {
     }, this.#graceMs);
     await Promise.all(waits);
     clearTimeout(kill);
+    this.#spawner.close();
     await new Promise((r) => setTimeout(r, 50)); // let the group kills be reaped
     await this.#cgroup?.close();
   }
