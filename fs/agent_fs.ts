@@ -16,9 +16,10 @@ export interface AgentFsOptions {
   json?: JsonContext;
   /**
    * Make an applied control write durable before it is acknowledged: 0, or a negative errno
-   * (ENOSPC, EIO) after the write's durable effects were undone (the journal, issue 6).
+   * (ENOSPC, EIO) after the write's durable effects were undone (the journal, issue 6) — or
+   * a promise of that, when the answer waits for a shared fsync (group commit).
    */
-  persist?: (scope: "touched" | "all") => number;
+  persist?: (scope: "touched" | "all") => number | Promise<number>;
   /** The journaled audit trail's tail, for the `audit` file. */
   auditTail?: (limit: number) => AuditRecord[];
   /** The uid an agent runs as when it is not the daemon's: it owns `agents/<id>/ctl` (SPEC §9). */
@@ -62,7 +63,7 @@ export class AgentFs implements FsOps {
   readonly #maxWrite: number;
   readonly #agentLog?: (id: number) => string;
   readonly #json?: JsonContext;
-  readonly #persist: (scope: "touched" | "all") => number;
+  readonly #persist: (scope: "touched" | "all") => number | Promise<number>;
   readonly #auditTail?: (limit: number) => AuditRecord[];
   readonly #agentUid: (id: number) => number | undefined;
   #nextFh = 1;
@@ -157,7 +158,7 @@ export class AgentFs implements FsOps {
     return h.bytes.subarray(pos, Math.min(pos + len, h.bytes.byteLength));
   }
 
-  write(path: string, fh: number, data: Uint8Array, _pos: number): number {
+  write(path: string, fh: number, data: Uint8Array, _pos: number): number | Promise<number> {
     const h = this.#handles.get(fh);
     if (!h) return -9;
     if (NODE[h.kind].type !== "control") return ERRNO.EACCES;
@@ -186,7 +187,7 @@ export class AgentFs implements FsOps {
     const out = this.#applyText(h, text);
     if (out.code < 0 && out.applied.length === 0) {
       const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
-      this.#persist("touched"); // the refusal's audit entry (nothing else changed)
+      void this.#persist("touched"); // the refusal's audit entry (nothing else changed)
       return code;
     }
     // Lines before a line refused at run time stay applied: audited, journaled and answered
@@ -195,20 +196,29 @@ export class AgentFs implements FsOps {
     const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${done.slice(0, 200)}`, 0, { via });
     // One command is audited under the agent it names; a write of several may name several.
     const durable = this.#persist(done.includes("\n") ? "all" : "touched");
-    if (durable < 0) {
+    if (typeof durable === "number" && durable < 0) {
       // Not journaled, so the entry can still say what happened.
       entry.result = errnoName(durable);
       this.#noteError(path, durable, "the write could not be made durable (state directory full or failing); it was undone", text.trim().slice(0, 200));
       if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(durable)}: the write could not be made durable; it was undone\n`));
       return durable;
     }
-    if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results.slice(0, out.applied.length)) h.replies.push(encoder.encode(`ok ${r.code}\n`));
-    if (out.code < 0) {
-      const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
-      this.#persist("touched");
-      return code;
-    }
-    return data.byteLength;
+    // Answered once the journal's fsync covers it (other requests are served meanwhile).
+    const acknowledge = (synced: number): number => {
+      if (synced < 0) {
+        this.#noteError(path, synced, "the journal could not be synced to disk: whether this write survives a machine crash is unknown; restart the daemon", text.trim().slice(0, 200));
+        if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(synced)}: the journal could not be synced to disk\n`));
+        return synced;
+      }
+      if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results.slice(0, out.applied.length)) h.replies.push(encoder.encode(`ok ${r.code}\n`));
+      if (out.code < 0) {
+        const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
+        void this.#persist("touched");
+        return code;
+      }
+      return data.byteLength;
+    };
+    return typeof durable === "number" ? acknowledge(durable) : durable.then(acknowledge);
   }
 
   /** The agent a write concerns: the file's, or on `ctl` the id after the verb (`kill 100`). */
@@ -251,7 +261,7 @@ export class AgentFs implements FsOps {
     }
   }
 
-  #writeRecords(path: string, h: Handle, buf: Uint8Array, final: boolean, len: number): number {
+  #writeRecords(path: string, h: Handle, buf: Uint8Array, final: boolean, len: number): number | Promise<number> {
     if (final) {
       const d = decodeRequests(buf);
       if (!d.ok) return this.#reject(path, h, ERRNO.EINVAL, d.reason, "");
@@ -260,11 +270,15 @@ export class AgentFs implements FsOps {
     const out = applyRecords(this.#ctx, buf);
     if (out.code < 0) return this.#reject(path, h, out.code, out.reason ?? "", "");
     const durable = this.#persist("all"); // records are not audited one by one: look at every agent
-    if (durable < 0) return this.#reject(path, h, durable, "the records could not be made durable (state directory full or failing); their effects were undone", "");
-    h.replies.push(...out.replies);
-    for (const r of out.rejects) this.#noteError(path, r.code, `syscall ${r.nr}: ${r.reason}`, "");
+    if (typeof durable === "number" && durable < 0) return this.#reject(path, h, durable, "the records could not be made durable (state directory full or failing); their effects were undone", "");
     if (out.rest > 0) h.pending = buf.slice(buf.byteLength - out.rest);
-    return len;
+    const acknowledge = (synced: number): number => {
+      if (synced < 0) return this.#reject(path, h, synced, "the journal could not be synced to disk: whether these records survive a machine crash is unknown; restart the daemon", "");
+      h.replies.push(...out.replies);
+      for (const r of out.rejects) this.#noteError(path, r.code, `syscall ${r.nr}: ${r.reason}`, "");
+      return len;
+    };
+    return typeof durable === "number" ? acknowledge(durable) : durable.then(acknowledge);
   }
 
   #reject(file: string, h: Handle, code: number, reason: string, line: string): number {

@@ -18,8 +18,11 @@ export interface FsOps {
   readdir(path: string): string[] | number;
   open(path: string, flags: number): number; // file handle ≥ 1, or −errno
   read(path: string, fh: number, len: number, pos: number): Uint8Array | number;
-  /** `data` is only valid during the call: copy what must be kept. */
-  write(path: string, fh: number, data: Uint8Array, pos: number): number;
+  /**
+   * `data` is only valid during the call: copy what must be kept. A promise: the answer waits
+   * (for the journal's fsync) while other requests are served.
+   */
+  write(path: string, fh: number, data: Uint8Array, pos: number): number | Promise<number>;
   release(path: string, fh: number): number;
   truncate(path: string, size: number): number;
   readlink(path: string): string | number;

@@ -61,8 +61,9 @@ export const createFuseNativeBackend: BackendFactory = (mountpoint, ops, options
     },
     write(path: string, fh: number, buf: Buffer, len: number, pos: number, cb: (n: number) => void) {
       // buf points into libfuse memory and is detached after the call: the tree copies.
-      const r = guard(EIO, () => ops.write(path, fh, buf.subarray(0, len), pos));
-      cb(typeof r === "number" ? r : EIO);
+      const r = guard<number | Promise<number>>(EIO, () => ops.write(path, fh, buf.subarray(0, len), pos));
+      if (typeof r === "number") return cb(r);
+      r.then((n) => cb(typeof n === "number" ? n : EIO), () => cb(EIO));
     },
     release(path: string, fh: number, cb: (n: number) => void) {
       guard(0, () => ops.release(path, fh));

@@ -17,7 +17,7 @@ export interface MountAgentFsOptions {
   debug?: boolean;
   agentLog?: (id: number) => string;
   json?: JsonContext;
-  persist?: (scope: "touched" | "all") => number;
+  persist?: (scope: "touched" | "all") => number | Promise<number>;
   auditTail?: (limit: number) => AuditRecord[];
   agentUid?: (id: number) => number | undefined;
 }

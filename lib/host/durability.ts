@@ -129,6 +129,20 @@ export class Durability {
   }
 
   /**
+   * Make a control write durable before it is acknowledged: commit what changed now (a
+   * failure — ENOSPC, EIO — is undone and returned at once), then wait for a shared fsync of
+   * the journal (Journal.sync: one fsync covers every write that arrived while the previous
+   * one ran, and the daemon serves other requests meanwhile). A kill -9 of the daemon between
+   * the commit and the fsync loses nothing (the commit is in the page cache); the writer is
+   * answered only after the fsync, so what it was told survives a machine crash too.
+   */
+  persist(scope: "touched" | "all"): number | Promise<number> {
+    const r = this.flush(true, scope, false);
+    if (r < 0) return r;
+    return this.journal.sync();
+  }
+
+  /**
    * Write what changed; 0, or ENOSPC / EIO after undoing what can be undone (see above).
    * `scope` "touched" looks only at agents named by the new audit entries and events (a text
    * control write: every command is audited under the agent it names), "all" at every agent.

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { open, type FileHandle } from "node:fs/promises";
 import Database from "better-sqlite3";
 import { ERRNO, type AuditRecord, type DurableAgent, type DurableMeta } from "../mod.ts";
 
@@ -51,6 +52,10 @@ export function journalErrno(e: unknown): number {
 export class Journal {
   readonly path: string;
   readonly #db: Database.Database;
+  #wal: FileHandle | null = null;
+  #syncing: Promise<number> | null = null;
+  #nextSync: Promise<number> | null = null;
+  #syncFailed = false;
   readonly #upsert: Database.Statement;
   readonly #delete: Database.Statement;
   readonly #setMeta: Database.Statement;
@@ -185,6 +190,46 @@ export class Journal {
     return 0;
   }
 
+  /**
+   * Make every commit so far durable: an fdatasync of the WAL (in the thread pool, so the
+   * daemon keeps serving meanwhile). Concurrent callers share fsyncs — a group commit: one
+   * that arrives while an fsync runs waits for the next one, which covers everyone who came
+   * during the first. Resolves 0, or EIO — after which the journal refuses to be trusted:
+   * once an fsync failed the kernel may have dropped the dirty pages, so every later `sync`
+   * fails too and the daemon must be restarted to find out what reached the disk (what
+   * PostgreSQL does after "fsyncgate").
+   */
+  sync(): Promise<number> {
+    if (this.#syncFailed) return Promise.resolve(ERRNO.EIO);
+    if (this.#syncing) {
+      this.#nextSync ??= this.#syncing.then(() => {
+        this.#nextSync = null;
+        return this.#fsyncWal();
+      });
+      return this.#nextSync;
+    }
+    return this.#fsyncWal();
+  }
+
+  #fsyncWal(): Promise<number> {
+    const run = this.#datasyncWal().finally(() => {
+      if (this.#syncing === run) this.#syncing = null;
+    });
+    this.#syncing = run;
+    return run;
+  }
+
+  async #datasyncWal(): Promise<number> {
+    try {
+      this.#wal ??= await open(`${this.path}-wal`, "r");
+      await this.#wal.datasync();
+      return 0;
+    } catch {
+      this.#syncFailed = true;
+      return ERRNO.EIO;
+    }
+  }
+
   /** Walk the whole chain: the first entry that was edited, removed or moved, if any. */
   verify(): VerifyResult {
     let prev = GENESIS;
@@ -209,5 +254,7 @@ export class Journal {
 
   close(): void {
     this.#db.close();
+    void this.#wal?.close().catch(() => {});
+    this.#wal = null;
   }
 }

@@ -16,9 +16,10 @@ const rand = (n) => {
 // Log-spaced buckets: bucket b holds latencies in [10 µs · 1.1^b, 10 µs · 1.1^(b+1)).
 const BUCKETS = 200;
 const hist = new Array(BUCKETS).fill(0);
+const writeHist = new Array(BUCKETS).fill(0);
 const bucketOf = (ms) => Math.min(BUCKETS - 1, Math.max(0, Math.floor(Math.log(ms / 0.01) / Math.log(1.1))));
 // acks[i]: writes of cfg.writes[i] that returned success (acknowledged by the daemon).
-const out = { reads: 0, writes: 0, errors: {}, hist, maxMs: 0, slowest: "", acks: cfg.writes.map(() => 0) };
+const out = { reads: 0, writes: 0, errors: {}, hist, writeHist, maxMs: 0, slowest: "", acks: cfg.writes.map(() => 0) };
 
 async function once() {
   const write = cfg.writes.length > 0 && rand(1000) < cfg.writeShare * 1000;
@@ -52,6 +53,7 @@ async function once() {
   }
   const ms = performance.now() - t0;
   hist[bucketOf(ms)]++;
+  if (write) writeHist[bucketOf(ms)]++;
   if (ms > out.maxMs) {
     out.maxMs = ms;
     out.slowest = what;

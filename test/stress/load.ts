@@ -31,6 +31,10 @@ export interface LoadResult {
   errors: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
+  /** Of reads alone and of writes alone (a write waits for the journal's fsync). */
+  readP99Ms: number;
+  writeP50Ms: number;
+  writeP99Ms: number;
   maxMs: number;
   slowest: string;
   /** Clients that did not finish within their duration + 20 s (a hang). */
@@ -44,6 +48,7 @@ interface ClientOut {
   writes: number;
   errors: Record<string, number>;
   hist: number[];
+  writeHist: number[];
   maxMs: number;
   slowest: string;
   acks: number[];
@@ -71,7 +76,7 @@ const quantile = (hist: number[], q: number): number => {
   let seen = 0;
   for (let b = 0; b < hist.length; b++) {
     seen += hist[b];
-    if (seen >= q * total) return 0.01 * Math.pow(1.1, b + 1); // the bucket's upper edge
+    if (seen >= q * total) return Math.round(0.01 * Math.pow(1.1, b + 1) * 100) / 100; // the bucket's upper edge
   }
   return NaN;
 };
@@ -79,7 +84,8 @@ const quantile = (hist: number[], q: number): number => {
 export async function runLoad(clients: number, cfg: ClientConfig): Promise<LoadResult> {
   const outs = await Promise.all(Array.from({ length: clients }, (_, i) => runClient(cfg, i + 1)));
   const hist = new Array<number>(200).fill(0);
-  const r: LoadResult = { clients, reads: 0, writes: 0, errors: {}, p50Ms: 0, p99Ms: 0, maxMs: 0, slowest: "", stuck: 0, acks: cfg.writes.map(() => 0) };
+  const writeHist = new Array<number>(200).fill(0);
+  const r: LoadResult = { clients, reads: 0, writes: 0, errors: {}, p50Ms: 0, p99Ms: 0, readP99Ms: 0, writeP50Ms: 0, writeP99Ms: 0, maxMs: 0, slowest: "", stuck: 0, acks: cfg.writes.map(() => 0) };
   for (const o of outs) {
     if (!o) {
       r.stuck++;
@@ -89,6 +95,7 @@ export async function runLoad(clients: number, cfg: ClientConfig): Promise<LoadR
     r.writes += o.writes;
     for (const [k, v] of Object.entries(o.errors)) r.errors[k] = (r.errors[k] ?? 0) + v;
     o.hist.forEach((n, b) => (hist[b] += n));
+    o.writeHist.forEach((n, b) => (writeHist[b] += n));
     o.acks.forEach((n, i) => (r.acks[i] += n));
     if (o.maxMs > r.maxMs) {
       r.maxMs = o.maxMs;
@@ -97,6 +104,9 @@ export async function runLoad(clients: number, cfg: ClientConfig): Promise<LoadR
   }
   r.p50Ms = quantile(hist, 0.5);
   r.p99Ms = quantile(hist, 0.99);
+  r.readP99Ms = quantile(hist.map((n, b) => n - writeHist[b]), 0.99);
+  r.writeP50Ms = quantile(writeHist, 0.5);
+  r.writeP99Ms = quantile(writeHist, 0.99);
   return r;
 }
 

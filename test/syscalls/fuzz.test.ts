@@ -49,7 +49,9 @@ function write(w: World, path: string, bytes: Uint8Array): number {
   const fh = w.fs.open(path, O_WRONLY);
   if (fh < 0) return fh;
   try {
-    return w.fs.write(path, fh, bytes, 0);
+    const r = w.fs.write(path, fh, bytes, 0);
+    if (typeof r !== "number") throw new Error("a write without a journal answered later");
+    return r;
   } finally {
     w.fs.release(path, fh);
   }
