@@ -129,11 +129,41 @@ export class RemoteProcess extends EventEmitter {
   readonly #identity: ProcIdentity | null;
   #watch: AdoptedProcess | null = null;
   #done = false;
+  /**
+   * `exit` and `ready` are sticky: the spawner's answer and the agent's exit can arrive in
+   * one read, before whoever awaited the answer has listened; a late listener still hears.
+   */
+  readonly #happened = new Map<string, unknown[]>();
 
   constructor(pid: number) {
     super();
     this.pid = pid;
     this.#identity = procIdentity(pid); // to tell the agent from a later process with its pid
+  }
+
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.on(event, listener);
+    this.#replay(event, listener);
+    return this;
+  }
+
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    const past = typeof event === "string" ? this.#happened.get(event) : undefined;
+    if (past) {
+      queueMicrotask(() => listener(...past));
+      return this;
+    }
+    return super.once(event, listener);
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === "exit" || event === "ready") this.#happened.set(event, args);
+    return super.emit(event, ...args);
+  }
+
+  #replay(event: string | symbol, listener: (...args: any[]) => void): void {
+    const past = typeof event === "string" ? this.#happened.get(event) : undefined;
+    if (past) queueMicrotask(() => listener(...past));
   }
 
   exited(code: number | null, signal: NodeJS.Signals | null): void {

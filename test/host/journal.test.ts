@@ -106,3 +106,19 @@ t.test("an agent whose process died while the daemon was down goes through the r
   dup.restore(recs[0], 0);
   t.equal(dup.restore(recs[0], 0), ERRNO.EEXIST);
 });
+
+t.test("group commit: commits without their own fsync, then shared fsyncs make them durable", async (t) => {
+  const path = tmpJournal(t);
+  const j = new Journal(path);
+  const syncs: Promise<number>[] = [];
+  for (let i = 1; i <= 50; i++) {
+    t.equal(j.commit({ audit: [entry(i)] }, false), 0);
+    syncs.push(j.sync()); // 50 callers, arriving while earlier fsyncs run
+  }
+  t.same(new Set(await Promise.all(syncs)), new Set([0]), "every caller is answered 0");
+  j.close();
+  const again = new Journal(path);
+  t.equal(again.verify().entries, 50, "all 50 entries are there, chained");
+  t.equal(again.verify().ok, true);
+  again.close();
+});
