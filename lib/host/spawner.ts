@@ -65,7 +65,10 @@ export class Spawner {
       stdio[0] = "pipe";
       stdio[1] = "pipe";
       stdio[2] = "inherit";
-      child = spawn(process.execPath, [spawnerScript()], { stdio, detached: false });
+      // Its own session: a Ctrl-C or SIGTERM to the daemon's process group (a terminal, `npm
+      // start`) must not end it before the daemon has stopped its agents. It ends when its
+      // stdin closes: at the daemon's stop, or when the daemon dies.
+      child = spawn(process.execPath, [spawnerScript()], { stdio, detached: true });
     } catch (e) {
       this.#log(`spawner: cannot start (${(e as Error).message})`);
       return null;

@@ -75,7 +75,26 @@ t.test("kill -9 under load, restart: clean mount, agents re-adopted, nothing ack
   t.equal(j.system.total_spawns, j.system.total_exits + j.system.active_agents, "spawns = exits + active");
   t.ok(j.system.total_restarts - before.system.total_restarts >= N, "one restart each");
   t.equal((await d.sh("cat $M/status")).code, 0, "the daemon answers");
+
+  // The restarts went through the daemon's spawner process; when the daemon dies, it goes too.
+  const spawners = await childrenOf(d.child.pid!, "spawner_main");
+  t.equal(spawners.length, 1, "one spawner process");
+  await d.stop("SIGKILL");
+  t.ok(await until(() => spawners.every((p) => !alive(p)), 5000), "the spawner exits with its daemon");
 });
+
+/** Pids of `parent`'s children whose command line contains `name`. */
+async function childrenOf(parent: number, name: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of await readdir("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    const stat = await readFile(`/proc/${e}/stat`, "utf8").catch(() => "");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid !== parent) continue;
+    if ((await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "")).includes(name)) out.push(Number(e));
+  }
+  return out;
+}
 
 t.test("a fork bomb is contained by the agent's pids limit and killed whole", async (t) => {
   const d = await startDaemon(t, ["--pids-max", "64", "--window", "500"]);
