@@ -162,6 +162,7 @@ export class Journal {
    * written.
    */
   commit(changes: JournalChanges, fsync = true): number {
+    if (this.#syncFailed) return ERRNO.EIO; // see sync(): nothing more goes on top of an unknown state
     let seq = this.#headSeq;
     let hash = this.#headHash;
     if (!fsync) this.#db.pragma("synchronous = NORMAL");
@@ -195,9 +196,9 @@ export class Journal {
    * daemon keeps serving meanwhile). Concurrent callers share fsyncs — a group commit: one
    * that arrives while an fsync runs waits for the next one, which covers everyone who came
    * during the first. Resolves 0, or EIO — after which the journal refuses to be trusted:
-   * once an fsync failed the kernel may have dropped the dirty pages, so every later `sync`
-   * fails too and the daemon must be restarted to find out what reached the disk (what
-   * PostgreSQL does after "fsyncgate").
+   * once an fsync failed the kernel may have dropped the dirty pages, so every later commit
+   * and `sync` fails with EIO (the callers undo their changes) and the daemon must be
+   * restarted to find out what reached the disk (what PostgreSQL does after "fsyncgate").
    */
   sync(): Promise<number> {
     if (this.#syncFailed) return Promise.resolve(ERRNO.EIO);

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { EventEmitter } from "node:events";
 import { createInterface } from "node:readline";
-import { AdoptedProcess } from "./adopted_process.ts";
+import { AdoptedProcess, PidProcess } from "./adopted_process.ts";
 import { procIdentity, type ProcIdentity } from "./durability.ts";
 import type { SpawnRequest } from "./spawner_main.ts";
 
@@ -127,8 +126,7 @@ export type SpawnResult = { pid: number; proc: RemoteProcess } | { error: string
  * `exit` with the real code and signal, `ready` for notify readiness). If the spawner dies it
  * falls back to polling /proc, like a re-adopted agent (exit status then unknown: 255).
  */
-export class RemoteProcess extends EventEmitter {
-  readonly pid: number;
+export class RemoteProcess extends PidProcess {
   readonly #identity: ProcIdentity | null;
   #watch: AdoptedProcess | null = null;
   #done = false;
@@ -139,8 +137,7 @@ export class RemoteProcess extends EventEmitter {
   readonly #happened = new Map<string, unknown[]>();
 
   constructor(pid: number) {
-    super();
-    this.pid = pid;
+    super(pid);
     this.#identity = procIdentity(pid); // to tell the agent from a later process with its pid
   }
 
@@ -181,15 +178,6 @@ export class RemoteProcess extends EventEmitter {
     if (!this.#identity) return this.exited(255, null);
     this.#watch = new AdoptedProcess(this.pid, this.#identity);
     this.#watch.once("exit", (code: number, signal: NodeJS.Signals | null) => this.exited(code, signal));
-  }
-
-  kill(signal: NodeJS.Signals = "SIGTERM"): boolean {
-    try {
-      process.kill(this.pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** Stop watching (the daemon leaves it running: --keep-agents). */

@@ -122,3 +122,14 @@ t.test("group commit: commits without their own fsync, then shared fsyncs make t
   t.equal(again.verify().ok, true);
   again.close();
 });
+
+t.test("after a failed fsync the journal refuses every later write (EIO), nothing goes on top", async (t) => {
+  const path = tmpJournal(t);
+  const j = new Journal(path);
+  t.equal(j.commit({ audit: [entry(1)] }, false), 0);
+  rmSync(`${path}-wal`); // the WAL cannot be opened for the fsync: as good as a failing disk here
+  t.equal(await j.sync(), ERRNO.EIO, "the sync fails");
+  t.equal(j.commit({ audit: [entry(2)] }, false), ERRNO.EIO, "and so does every later commit");
+  t.equal(await j.sync(), ERRNO.EIO);
+  j.close();
+});
