@@ -230,5 +230,16 @@ export class PolicyController {
   auditTrail(agent?: number): AuditEntry[] {
     return agent === undefined ? [...this.#audit] : this.#audit.filter((e) => e.agent === agent);
   }
+
+  /**
+   * The entries after sequence number `seq`, oldest first: walks back from the newest only as
+   * far as needed (the journal asks after every write; copying all 10,000 held entries each
+   * time cost the daemon under load).
+   */
+  auditAfter(seq: number): AuditEntry[] {
+    let i = this.#audit.length;
+    while (i > 0 && this.#audit[i - 1].seq > seq) i--;
+    return this.#audit.slice(i);
+  }
 }
 

@@ -205,8 +205,7 @@ export class Durability {
     const records: Omit<AuditRecord, "seq">[] = [];
     const agents = new Set<number>();
     let policySeq = this.#policySeq;
-    for (const e of sup.policy.auditTrail()) {
-      if (e.seq <= this.#policySeq) continue;
+    for (const e of sup.policy.auditAfter(this.#policySeq)) {
       const via = e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core");
       records.push({ wall: e.wall, ts_us: e.ts_us, agent: e.agent, action: e.action, result: e.result, via, uid: e.caller.uid ?? null, detail: e.detail });
       policySeq = e.seq;

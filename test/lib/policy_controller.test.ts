@@ -83,3 +83,13 @@ t.test("exportCompliance() lists every agent's policy by id", async (t) => {
   t.same(ex[1].scope, { path_prefix: "/tmp" });
   t.equal(sup.policy.checkCapability(404, CAP.FsBasic), false);
 });
+
+t.test("auditAfter(seq) returns only the newer entries, oldest first", async (t) => {
+  const { sup } = createTestSupervisor();
+  const p = sup.policy;
+  for (let i = 0; i < 5; i++) p.audit(100, "write", `w${i}`, 0, {});
+  const all = p.auditTrail();
+  t.same(p.auditAfter(all[2].seq).map((e) => e.detail), ["w3", "w4"]);
+  t.same(p.auditAfter(all[4].seq), []);
+  t.same(p.auditAfter(0).length, 5);
+});
