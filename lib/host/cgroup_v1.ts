@@ -94,22 +94,23 @@ export class CgroupV1 {
    * Where the group cannot be entered the spawn runs anyway and the child is moved right
    * after it (`attachPidsSync`).
    */
-  spawnInPids<T>(id: number, spawn: () => T): T {
+  spawnInPids<T extends { pid?: number }>(id: number, spawn: () => T): T {
     if (!this.pidsRoot || !this.#ownPidsTasks) return spawn();
     let entered = false;
     try {
-      mkdirSync(`${this.pidsRoot}/${id}`, { recursive: true });
-      writeFileSync(`${this.pidsRoot}/${id}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
-      writeFileSync(`${this.pidsRoot}/${id}/tasks`, String(process.pid)); // the main thread's tid is the pid
+      writeFileSync(`${this.#pidsDir(id)}/tasks`, String(process.pid)); // the main thread's tid is the pid
       entered = true;
     } catch {
-      /* not entered: attachPidsSync after the spawn */
+      /* not entered: the child is moved in after the spawn */
     }
+    let child: T;
     try {
-      return spawn();
+      child = spawn();
     } finally {
       if (entered) writeFileSync(this.#ownPidsTasks, String(process.pid));
     }
+    if (!entered && child.pid !== undefined) this.attachPidsSync(id, child.pid);
+    return child;
   }
 
   /**
@@ -119,9 +120,7 @@ export class CgroupV1 {
   pidsGroup(id: number): { dir: string; ownTasks: string } | null {
     if (!this.pidsRoot || !this.#ownPidsTasks) return null;
     try {
-      mkdirSync(`${this.pidsRoot}/${id}`, { recursive: true });
-      writeFileSync(`${this.pidsRoot}/${id}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
-      return { dir: `${this.pidsRoot}/${id}`, ownTasks: this.#ownPidsTasks };
+      return { dir: this.#pidsDir(id), ownTasks: this.#ownPidsTasks };
     } catch {
       return null;
     }
@@ -134,12 +133,18 @@ export class CgroupV1 {
   attachPidsSync(id: number, pid: number): void {
     if (!this.pidsRoot) return;
     try {
-      mkdirSync(`${this.pidsRoot}/${id}`, { recursive: true });
-      writeFileSync(`${this.pidsRoot}/${id}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
-      writeFileSync(`${this.pidsRoot}/${id}/cgroup.procs`, String(pid));
+      writeFileSync(`${this.#pidsDir(id)}/cgroup.procs`, String(pid));
     } catch {
       /* the process may already be gone */
     }
+  }
+
+  /** The agent's pids group, made if needed, with its limit set (throws where it cannot be). */
+  #pidsDir(id: number): string {
+    const dir = `${this.pidsRoot}/${id}`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/pids.max`, this.pidsMax > 0 ? String(Math.max(this.pidsMax, 2)) : "max");
+    return dir;
   }
 
   /**
