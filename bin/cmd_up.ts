@@ -2,8 +2,8 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
 import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/host/mod.ts";
 import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
-import { mountAgentFs } from "../fs/mod.ts";
-import { intFlag, type CliCommand } from "./cli.ts";
+import { createDevFuseBackend, createFuseNativeBackend, mountAgentFs } from "../fs/mod.ts";
+import { intFlag, UsageError, type CliCommand } from "./cli.ts";
 import { defaultMountpoint, defaultStateDir, isDaemon, packageVersion, pidFile } from "./config.ts";
 import { applyFleet } from "./fleet_apply.ts";
 import { readFleet } from "./fleet_file.ts";
@@ -13,11 +13,14 @@ function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} agentsys: ${line}\n`);
 }
 
+const BACKENDS = { "fuse-native": createFuseNativeBackend, devfuse: createDevFuseBackend };
+
 /** `agentsys up`: mount the tree over a fresh core, start the fleet, run until SIGINT/SIGTERM. */
 export const UP_COMMAND: CliCommand = {
   name: "up",
   usage:
     "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS] [--pids-max N]\n" +
+    "   [--backend fuse-native|devfuse]\n" +
     "   [--metrics-port N] [--metrics-addr HOST] [--keep-agents] [--ephemeral] [--debug]\n\n" +
     "  --mount DIR         mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,\n" +
     "                      else ${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)\n" +
@@ -27,6 +30,8 @@ export const UP_COMMAND: CliCommand = {
     "  --fleet FILE        start the agents of a fleet file (YAML or JSON) in dependency order\n" +
     "  --window MS         sampling window (default 1000; 0 = no sampling)\n" +
     "  --grace MS          SIGTERM → SIGKILL grace on stop (default 5000)\n" +
+    "  --backend NAME      FUSE backend: fuse-native (default) or devfuse (the kernel protocol\n" +
+    "                      over /dev/fuse, no libfuse; root only; docs/fs.md)\n" +
     "  --pids-max N        processes and threads per agent, its children included (cgroup v1\n" +
     "                      pids; default 4096, 0 = no limit): a fork bomb gets EAGAIN\n" +
     "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
@@ -41,6 +46,7 @@ export const UP_COMMAND: CliCommand = {
     window: { type: "string" },
     grace: { type: "string" },
     "pids-max": { type: "string" },
+    backend: { type: "string" },
     "metrics-port": { type: "string" },
     "metrics-addr": { type: "string" },
     ephemeral: { type: "boolean" },
@@ -52,6 +58,9 @@ export const UP_COMMAND: CliCommand = {
     const windowMs = intFlag(args.flags, "window", 1000);
     const graceMs = intFlag(args.flags, "grace", 5000);
     const pidsMax = intFlag(args.flags, "pids-max", 4096);
+    const backendName = (args.flags.backend as string | undefined) ?? "fuse-native";
+    if (!(backendName in BACKENDS)) throw new UsageError(`--backend ${backendName}: expected one of ${Object.keys(BACKENDS).join(", ")}`);
+    const backend = BACKENDS[backendName as keyof typeof BACKENDS];
     const metricsPort = args.flags["metrics-port"] === undefined ? -1 : intFlag(args.flags, "metrics-port", 0);
     const metricsAddr = (args.flags["metrics-addr"] as string | undefined) ?? "127.0.0.1";
     // A bad fleet file stops here, before anything is mounted or started (exit 2).
@@ -94,7 +103,7 @@ export const UP_COMMAND: CliCommand = {
     let mounted;
     try {
       // A live mountpoint fails here ("Mountpoint in use"), before any agent is restored.
-      mounted = await mountAgentFs({ sup, host, mountpoint, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.persist(scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id) });
+      mounted = await mountAgentFs({ sup, host, mountpoint, backend, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.persist(scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id) });
     } catch (e) {
       await host.shutdown();
       dur?.journal.close();

@@ -7,6 +7,7 @@ export { AgentFs } from "./agent_fs.ts";
 export * from "./backend.ts";
 export * from "./node_kind.ts";
 export { createFuseNativeBackend } from "./fuse_native_backend.ts";
+export { createDevFuseBackend } from "./devfuse_backend.ts";
 
 export interface MountAgentFsOptions {
   sup: AgentSupervisor;

@@ -1,0 +1,308 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, read, writeSync } from "node:fs";
+import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsOps, type MountOptions } from "./backend.ts";
+import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, parseRequest, ShortBody, statfsOut, writeOut, type Attr, type InHeader } from "./fuse_proto.ts";
+
+const EIO = 5;
+const EINVAL = 22;
+const ENOSYS = 38;
+const EPERM = 1;
+/** How long the kernel may cache a name and a node's attributes (as the fuse-native backend). */
+const ENTRY_VALID_S = 0.5;
+const ATTR_VALID_S = 1;
+
+/**
+ * The `/dev/fuse` backend (issue 9): the kernel protocol spoken in TypeScript, no libfuse.
+ * Mounts as root with mount(8) (`-i`: no helper), handing it the open /dev/fuse descriptor as
+ * fd 3 (`fd=3`). Requests are read on the thread pool (two reads in flight, each into its own
+ * buffer) and answered on the JS thread with one write(2) each. A watchdog process detaches
+ * the mount when the daemon dies (fuse-native's `auto_unmount`): it waits for a pipe from the
+ * daemon to close.
+ */
+export const createDevFuseBackend: BackendFactory = (mountpoint, ops, options) => new DevFuseBackend(mountpoint, ops, options);
+
+interface Node {
+  path: string;
+  lookups: number;
+}
+
+class DevFuseBackend implements FsBackend {
+  readonly #mountpoint: string;
+  readonly #ops: FsOps;
+  readonly #maxWrite: number;
+  readonly #allowOther: boolean;
+  #fd = -1;
+  #closed = false;
+  #watchdog: ChildProcess | null = null;
+  readonly #nodes = new Map<number, Node>([[1, { path: "/", lookups: 1 }]]);
+  readonly #ids = new Map<string, number>([["/", 1]]);
+  #nextId = 2;
+  #initDone: ((err: Error | null) => void) | null = null;
+
+  constructor(mountpoint: string, ops: FsOps, options: MountOptions) {
+    this.#mountpoint = mountpoint;
+    this.#ops = ops;
+    this.#maxWrite = options.maxWrite ?? DEFAULT_MAX_WRITE;
+    this.#allowOther = options.allowOther ?? false;
+  }
+
+  async mount(): Promise<void> {
+    await run("fusermount3", ["-uz", this.#mountpoint]).catch(() => {}); // a stale mount of a dead daemon
+    this.#fd = openSync("/dev/fuse", "r+");
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const opts = [`fd=3`, "rootmode=40000", `user_id=${uid}`, `group_id=${gid}`, "default_permissions", ...(this.#allowOther ? ["allow_other"] : []), `max_read=${this.#maxWrite}`];
+    const initDone = new Promise<void>((resolve, reject) => (this.#initDone = (err) => (err ? reject(err) : resolve())));
+    try {
+      await run("mount", ["-i", "-t", "fuse.agentsys", "-o", opts.join(","), "agentsys", this.#mountpoint], ["ignore", "ignore", "pipe", this.#fd]);
+    } catch (e) {
+      this.#close();
+      throw e;
+    }
+    // Reads before the mount fail (EPERM: no connection yet); the kernel's INIT comes first.
+    this.#readLoop();
+    this.#readLoop();
+    await initDone;
+    // The watchdog: `read` returns when the daemon's end of its stdin closes (the daemon died
+    // or unmounted), then it detaches the mount. It gets no other descriptor of ours.
+    this.#watchdog = spawn("sh", ["-c", 'read _ ; umount -l "$1" 2>/dev/null', "agentsys-watchdog", this.#mountpoint], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+    this.#watchdog.stdin!.on("error", () => {});
+    this.#watchdog.unref();
+  }
+
+  async unmount(): Promise<void> {
+    if (this.#closed) return;
+    await run("umount", ["-l", this.#mountpoint]).catch(() => run("fusermount3", ["-uz", this.#mountpoint]).catch(() => {}));
+    this.#watchdog?.stdin?.end();
+    this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
+  }
+
+  #readLoop(): void {
+    const buf = Buffer.alloc(this.#maxWrite + 8192);
+    const again = () => {
+      if (this.#closed) return;
+      read(this.#fd, buf, 0, buf.byteLength, null, (err, n) => {
+        if (this.#closed) return;
+        if (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === "ENODEV") return this.#close(); // unmounted: the connection is gone
+          if (code === "EINTR" || code === "EAGAIN" || code === "ENOENT") return again(); // ENOENT: an interrupted request
+          this.#initDone?.(err);
+          return this.#close();
+        }
+        this.#handle(buf.subarray(0, n));
+        again();
+      });
+    };
+    again();
+  }
+
+  #reply(unique: bigint, error: number, body?: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      writeSync(this.#fd, encodeReply(unique, error === 0 ? 0 : -Math.abs(error), body));
+    } catch {
+      /* the request was interrupted or the connection is gone: nobody waits for this answer */
+    }
+  }
+
+  #handle(buf: Uint8Array): void {
+    const p = parseRequest(buf);
+    if (!p.ok) return; // without a header there is nobody to answer
+    const { header: h, body } = p.value;
+    try {
+      this.#dispatch(h, new BodyReader(body));
+    } catch (e) {
+      this.#reply(h.unique, e instanceof ShortBody ? EINVAL : EIO);
+    }
+  }
+
+  #path(h: InHeader): string | null {
+    return this.#nodes.get(Number(h.nodeid))?.path ?? null;
+  }
+
+  #attr(path: string, st: FileStat): Attr {
+    return { ino: this.#ids.get(path) ?? inoOf(path), size: st.size, mode: st.mode, nlink: st.nlink, uid: st.uid, gid: st.gid, mtimeMs: st.mtime.getTime() };
+  }
+
+  #dispatch(h: InHeader, r: BodyReader): void {
+    const ops = this.#ops;
+    const u = h.unique;
+    switch (h.opcode) {
+      case OP.INIT: {
+        const major = r.u32();
+        const minor = r.u32();
+        r.u32(); // max_readahead
+        const flags = r.u32();
+        if (major !== 7) {
+          this.#reply(u, EPROTO);
+          this.#initDone?.(new Error(`kernel FUSE protocol ${major}.${minor}, this backend speaks 7.x`));
+          return;
+        }
+        this.#reply(u, 0, initOut(minor, flags, this.#maxWrite));
+        this.#initDone?.(null);
+        this.#initDone = null;
+        return;
+      }
+      case OP.DESTROY:
+        this.#reply(u, 0);
+        return;
+      case OP.FORGET:
+        this.#forget(Number(h.nodeid), r.u64());
+        return;
+      case OP.BATCH_FORGET: {
+        const count = r.u32();
+        r.u32();
+        for (let i = 0; i < count && r.has(16); i++) this.#forget(r.u64(), r.u64());
+        return;
+      }
+      case OP.INTERRUPT:
+        return; // every request is answered at once or soon; nothing to interrupt
+    }
+    const path = this.#path(h);
+    if (path === null) return this.#reply(u, ENOENT_ERR);
+    switch (h.opcode) {
+      case OP.LOOKUP: {
+        const name = r.cstring();
+        if (name.includes("/") || name === "" || name === "." || name === "..") return this.#reply(u, ENOENT_ERR);
+        const child = path === "/" ? `/${name}` : `${path}/${name}`;
+        const st = ops.getattr(child);
+        if (typeof st === "number") return this.#reply(u, st);
+        let id = this.#ids.get(child);
+        if (id === undefined) {
+          id = this.#nextId++;
+          this.#ids.set(child, id);
+          this.#nodes.set(id, { path: child, lookups: 0 });
+        }
+        this.#nodes.get(id)!.lookups++;
+        return this.#reply(u, 0, entryOut(id, this.#attr(child, st), ENTRY_VALID_S, ATTR_VALID_S));
+      }
+      case OP.GETATTR: {
+        const st = ops.getattr(path);
+        return typeof st === "number" ? this.#reply(u, st) : this.#reply(u, 0, attrOut(this.#attr(path, st), ATTR_VALID_S));
+      }
+      case OP.SETATTR: {
+        const valid = r.u32();
+        r.u32();
+        r.u64(); // fh
+        const size = r.u64();
+        // Only truncation (`>` opens with O_TRUNC); modes, owners and times are fixed.
+        if (valid & ~(FATTR_SIZE | FATTR_LOCKOWNER | FATTR_TIMES)) return this.#reply(u, EPERM);
+        if (valid & FATTR_SIZE) {
+          const t = ops.truncate(path, size);
+          if (t < 0) return this.#reply(u, t);
+        }
+        const st = ops.getattr(path);
+        return typeof st === "number" ? this.#reply(u, st) : this.#reply(u, 0, attrOut(this.#attr(path, st), ATTR_VALID_S));
+      }
+      case OP.READLINK: {
+        const target = ops.readlink(path);
+        return typeof target === "number" ? this.#reply(u, target) : this.#reply(u, 0, new TextEncoder().encode(target));
+      }
+      case OP.OPEN: {
+        const flags = r.u32();
+        const fh = ops.open(path, flags);
+        return fh < 0 ? this.#reply(u, fh) : this.#reply(u, 0, openOut(fh, FOPEN_DIRECT_IO));
+      }
+      case OP.READ: {
+        const fh = r.u64();
+        const offset = r.u64();
+        const size = r.u32();
+        const out = ops.read(path, fh, size, offset);
+        return typeof out === "number" ? this.#reply(u, out) : this.#reply(u, 0, out);
+      }
+      case OP.WRITE: {
+        const fh = r.u64();
+        const offset = r.u64();
+        const size = r.u32();
+        r.skip(4 + 8 + 4 + 4); // write_flags, lock_owner, flags, padding (7.9+)
+        const data = r.bytes(size); // the tree copies it during the call
+        const n = ops.write(path, fh, data, offset);
+        const answer = (k: number) => (k < 0 ? this.#reply(u, k) : this.#reply(u, 0, writeOut(k)));
+        if (typeof n === "number") return answer(n);
+        n.then(answer, () => this.#reply(u, EIO));
+        return;
+      }
+      case OP.RELEASE: {
+        const fh = r.u64();
+        ops.release(path, fh);
+        return this.#reply(u, 0);
+      }
+      case OP.OPENDIR: {
+        const st = ops.getattr(path);
+        if (typeof st === "number") return this.#reply(u, st);
+        if ((st.mode & 0o170000) !== S_IFDIR) return this.#reply(u, ENOTDIR);
+        return this.#reply(u, 0, openOut(0, 0));
+      }
+      case OP.READDIR: {
+        r.u64(); // fh
+        const offset = r.u64();
+        const size = r.u32();
+        const names = ops.readdir(path);
+        if (typeof names === "number") return this.#reply(u, names);
+        // The tree lists "." and ".." itself (libfuse passes them through as given).
+        const entries = names.map((name) => {
+          const child = name === "." ? path : name === ".." ? parentOf(path) : path === "/" ? `/${name}` : `${path}/${name}`;
+          const st = name === "." || name === ".." ? null : ops.getattr(child);
+          const type = st === null ? DT_DIR : typeof st === "number" ? DT_REG : (st.mode & 0o170000) === S_IFDIR ? DT_DIR : (st.mode & 0o170000) === S_IFLNK ? DT_LNK : DT_REG;
+          return { ino: this.#ids.get(child) ?? inoOf(child), name, type };
+        });
+        return this.#reply(u, 0, direntsOut(entries, offset, size));
+      }
+      case OP.RELEASEDIR:
+      case OP.FLUSH:
+      case OP.ACCESS: // default_permissions: the kernel has checked already
+        return this.#reply(u, 0);
+      case OP.STATFS:
+        return this.#reply(u, 0, statfsOut());
+      default:
+        return this.#reply(u, ENOSYS);
+    }
+  }
+
+  #forget(nodeid: number, n: number): void {
+    if (nodeid === 1) return;
+    const node = this.#nodes.get(nodeid);
+    if (!node) return;
+    node.lookups -= n;
+    if (node.lookups <= 0) {
+      this.#nodes.delete(nodeid);
+      this.#ids.delete(node.path);
+    }
+  }
+}
+
+const ENOENT_ERR = 2;
+const ENOTDIR = 20;
+const EPROTO = 71;
+const FATTR_LOCKOWNER = 1 << 9;
+const FATTR_TIMES = (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8); // atime, mtime, atime_now, mtime_now
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+/** A stable inode number for a name not looked up yet (readdir; glibc skips inode 0). */
+function inoOf(path: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return (h >>> 0) | 0x80000000;
+}
+
+function run(cmd: string, args: string[], stdio: (number | "ignore" | "pipe")[] = ["ignore", "ignore", "pipe"]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio });
+    let err = "";
+    child.stderr?.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")}: ${err.trim() || `exit ${code}`}`))));
+  });
+}
