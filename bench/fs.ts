@@ -105,34 +105,44 @@ const f1 = (x: number) => x.toFixed(x >= 100 ? 0 : 1);
 const base = join(tmpdir(), `agentsys-bench-${process.pid}`);
 mkdirSync(base, { recursive: true });
 const rows: string[] = [];
+const BACKENDS = ["fuse-native", "devfuse"] as const;
 console.log(`# bench/fs — node ${process.version}, ${new Date().toISOString()}, ${execFileSync("nproc").toString().trim()} CPUs`);
 for (const agents of [10, 1000]) {
-  const mnt = join(base, `a${agents}`);
-  mkdirSync(mnt, { recursive: true });
-  const d = await startAgentsys(mnt, ["--window", "0"]);
-  register(mnt, agents);
-  const a = latency(`${mnt}/status`, 3000);
+  const mnts: Record<string, string> = {};
+  const daemons: Record<string, ChildProcess> = {};
+  for (const b of BACKENDS) {
+    mnts[b] = join(base, `${b}-a${agents}`);
+    mkdirSync(mnts[b], { recursive: true });
+    daemons[b] = await startAgentsys(mnts[b], ["--window", "0", "--ephemeral", "--backend", b]);
+    register(mnts[b], agents);
+  }
+  // Interleaved, so machine noise falls on both backends alike.
+  const lat: Record<string, { p50: number; p99: number; bytes: number }> = {};
+  for (const b of BACKENDS) lat[b] = latency(`${mnts[b]}/status`, 3000);
   const cm = join(base, `c${agents}`);
   mkdirSync(cm, { recursive: true });
-  const c = await startC(cm, a.bytes);
+  const c = await startC(cm, lat["fuse-native"].bytes);
   const cl = c ? latency(`${cm}/status`, 3000) : null;
-  rows.push(`| status open+read+close, ${agents} agents (${a.bytes} B) | ${f1(a.p50)} / ${f1(a.p99)} µs | ${cl ? `${f1(cl.p50)} / ${f1(cl.p99)} µs` : "n/a"} | ${cl ? (a.p50 / cl.p50).toFixed(2) + "×" : "n/a"} |`);
+  const ratio = (x: number) => (cl ? (x / cl.p50).toFixed(2) + "×" : "n/a");
+  rows.push(`| status open+read+close p50 / p99, ${agents} agents (${lat["fuse-native"].bytes} B) | ${f1(lat["fuse-native"].p50)} / ${f1(lat["fuse-native"].p99)} µs | ${f1(lat.devfuse.p50)} / ${f1(lat.devfuse.p99)} µs | ${cl ? `${f1(cl.p50)} / ${f1(cl.p99)} µs` : "n/a"} | ${ratio(lat["fuse-native"].p50)} / ${ratio(lat.devfuse.p50)} |`);
   if (agents === 1000) {
-    for (const k of [1, 4, 16]) {
-      const ar = await readersPerSecond(`${mnt}/status`, k, 3000);
+    for (const k of [1, 4, 16, 64]) {
+      const r: Record<string, number> = {};
+      for (const b of BACKENDS) r[b] = await readersPerSecond(`${mnts[b]}/status`, k, 3000);
       const cr = c ? await readersPerSecond(`${cm}/status`, k, 3000) : 0;
-      rows.push(`| status reads/s, ${k} concurrent reader${k > 1 ? "s" : ""} (1000 agents) | ${f1(ar)} | ${c ? f1(cr) : "n/a"} | ${c ? (cr / ar).toFixed(2) + "× slower" : "n/a"} |`);
+      rows.push(`| status reads/s, ${k} concurrent reader${k > 1 ? "s" : ""} (1000 agents) | ${f1(r["fuse-native"])} | ${f1(r.devfuse)} | ${c ? f1(cr) : "n/a"} | ${c ? `${(cr / r["fuse-native"]).toFixed(2)}× / ${(cr / r.devfuse).toFixed(2)}× slower` : "n/a"} |`);
     }
-    const single = shimCallsPerSecond(mnt, 1, 2000);
-    const batched = shimCallsPerSecond(mnt, 1000, 2000);
-    rows.push(`| shim calls/s, 1 record per write (heartbeat) | ${f1(single)} | – | – |`);
-    rows.push(`| shim calls/s, 1000 records per write (heartbeat) | ${f1(batched)} | – | – |`);
+    for (const b of BACKENDS) {
+      const single = shimCallsPerSecond(mnts[b], 1, 2000);
+      const batched = shimCallsPerSecond(mnts[b], 1000, 2000);
+      rows.push(`| shim calls/s, 1 record / 1000 records per write (${b}) | ${b === "fuse-native" ? `${f1(single)} / ${f1(batched)}` : "–"} | ${b === "devfuse" ? `${f1(single)} / ${f1(batched)}` : "–"} | – | – |`);
+    }
   }
   if (c) await stopServer(c, cm);
-  await stopServer(d, mnt);
+  for (const b of BACKENDS) await stopServer(daemons[b], mnts[b]);
 }
 console.log("");
-console.log("| measure | agentsys (fuse-native) | C libfuse 2 reference | ratio |");
-console.log("|---|---:|---:|---:|");
+console.log("| measure | agentsys, fuse-native | agentsys, devfuse | C libfuse 2 reference | ratio to C (fuse-native / devfuse) |");
+console.log("|---|---:|---:|---:|---:|");
 for (const r of rows) console.log(r);
 rmSync(base, { recursive: true, force: true });

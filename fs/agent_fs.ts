@@ -1,6 +1,6 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
 import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext, type TextOutcome } from "../syscalls/mod.ts";
-import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsOps } from "./backend.ts";
+import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
 
@@ -67,6 +67,7 @@ export class AgentFs implements FsOps {
   readonly #auditTail?: (limit: number) => AuditRecord[];
   readonly #agentUid: (id: number) => number | undefined;
   #nextFh = 1;
+  #caller: FsCaller | null = null;
   readonly #started = new Date();
 
   constructor(options: AgentFsOptions) {
@@ -81,6 +82,11 @@ export class AgentFs implements FsOps {
     this.#auditTail = options.auditTail;
     this.#agentUid = options.agentUid ?? (() => undefined);
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
+  }
+
+  /** The caller of the current request, when the backend can tell (FsOps.setCaller). */
+  setCaller(caller: FsCaller | null): void {
+    this.#caller = caller;
   }
 
   /** Open handles (for tests and the debug view). */
@@ -169,7 +175,7 @@ export class AgentFs implements FsOps {
     // fuse-native cannot say who writes; the audit records the permission class that let the
     // write through: the daemon's owner, or (own ctl of an agent run as another user) its user.
     const cls = h.kind === "agentCtl" && this.#agentUid(h.arg) !== undefined ? `agent-user:${this.#agentUid(h.arg)}` : "owner";
-    this.#ctx.caller = { via: `${path}[${cls}]` };
+    this.#ctx.caller = { via: `${path}[${cls}]`, ...(this.#caller ? { uid: this.#caller.uid, pid: this.#caller.pid } : {}) };
     const via = this.#ctx.caller.via!;
     h.pending = null;
     if (h.kind === "syscall") return this.#writeRecords(path, h, buf, final, data.byteLength);
@@ -193,7 +199,7 @@ export class AgentFs implements FsOps {
     // Lines before a line refused at run time stay applied: audited, journaled and answered
     // `ok` like a write of their own, then the refusal.
     const done = out.code < 0 ? out.applied.join("\n") : text.trim();
-    const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${done.slice(0, 200)}`, 0, { via });
+    const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${done.slice(0, 200)}`, 0, { ...this.#ctx.caller, via });
     // One command is audited under the agent it names; a write of several may name several.
     const durable = this.#persist(done.includes("\n") ? "all" : "touched");
     if (typeof durable === "number" && durable < 0) {
@@ -283,7 +289,7 @@ export class AgentFs implements FsOps {
 
   #reject(file: string, h: Handle, code: number, reason: string, line: string): number {
     this.#noteError(file, code, reason, line);
-    this.#sup.policy.audit(this.#agentOf(h, line), "write", `${file}: ${line}`.slice(0, 200), code, { via: this.#ctx.caller.via ?? file });
+    this.#sup.policy.audit(this.#agentOf(h, line), "write", `${file}: ${line}`.slice(0, 200), code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
     if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
     return code;
   }

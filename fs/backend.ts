@@ -26,6 +26,17 @@ export interface FsOps {
   release(path: string, fh: number): number;
   truncate(path: string, size: number): number;
   readlink(path: string): string | number;
+  /**
+   * Who makes the requests that follow (until the next call), where the backend can tell:
+   * the `/dev/fuse` backend reads it from each request's header; fuse-native cannot.
+   */
+  setCaller?(caller: FsCaller | null): void;
+}
+
+export interface FsCaller {
+  uid: number;
+  gid: number;
+  pid: number;
 }
 
 export interface MountOptions {

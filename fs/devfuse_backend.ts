@@ -117,6 +117,7 @@ class DevFuseBackend implements FsBackend {
     const p = parseRequest(buf);
     if (!p.ok) return; // without a header there is nobody to answer
     const { header: h, body } = p.value;
+    this.#ops.setCaller?.({ uid: h.uid, gid: h.gid, pid: h.pid });
     try {
       this.#dispatch(h, new BodyReader(body));
     } catch (e) {

@@ -233,6 +233,13 @@ export class Journal {
 
   /** Walk the whole chain: the first entry that was edited, removed or moved, if any. */
   verify(): VerifyResult {
+    // One read transaction: the entries and the recorded head from the same snapshot, while
+    // a running daemon goes on committing (they were read apart, and a commit in between
+    // looked like a truncated chain).
+    return this.#db.transaction(() => this.#verify())();
+  }
+
+  #verify(): VerifyResult {
     let prev = GENESIS;
     let expect = 1;
     let n = 0;

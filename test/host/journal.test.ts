@@ -133,3 +133,27 @@ t.test("after a failed fsync the journal refuses every later write (EIO), nothin
   t.equal(await j.sync(), ERRNO.EIO);
   j.close();
 });
+
+t.test("verify beside a daemon that keeps committing sees one consistent snapshot", async (t) => {
+  const path = tmpJournal(t);
+  new Journal(path).close();
+  // A writer in another process, committing as fast as it can for 2 s (the built journal).
+  const journalJs = new URL("../../dist/lib/host/journal.js", import.meta.url).pathname;
+  const code = `import(${JSON.stringify(journalJs)}).then(({ Journal }) => { const j = new Journal(${JSON.stringify(path)}); const end = Date.now() + 2000; let i = 0; while (Date.now() < end) j.commit({ audit: [{ wall: "w", ts_us: i, agent: 1, action: "write", result: "ok", via: "/ctl", uid: null, detail: "d" + i++ }] }, false); j.close(); });`;
+  const { spawn } = await import("node:child_process");
+  const writer = spawn(process.execPath, ["-e", code], { stdio: "inherit" });
+  const done = new Promise((r) => writer.once("exit", r));
+  await new Promise((r) => setTimeout(r, 200));
+  const reader = new Journal(path, { readonly: true });
+  let checks = 0;
+  const bad: string[] = [];
+  while (writer.exitCode === null && checks < 400) {
+    const v = reader.verify();
+    if (!v.ok) bad.push(v.problem!.reason);
+    checks++;
+    await new Promise((r) => setImmediate(r));
+  }
+  await done;
+  reader.close();
+  t.same(bad.slice(0, 3), [], `${checks} verifications while entries were appended`);
+});
