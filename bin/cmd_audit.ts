@@ -69,7 +69,8 @@ export const AUDIT_COMMAND: CliCommand = {
     j.close();
     for (const e of rows) {
       const line = auditLine(e);
-      process.stdout.write(args.flags.json ? JSON.stringify(parseAuditLine(line)) + "\n" : line + "\n");
+      // From the journal the caller's uid is known too (where the FUSE backend could tell).
+      process.stdout.write(args.flags.json ? JSON.stringify({ ...parseAuditLine(line), uid: e.uid }) + "\n" : line + "\n");
     }
     return 0;
   },

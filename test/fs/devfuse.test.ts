@@ -10,7 +10,7 @@ import { startDaemon } from "./daemon.ts";
 t.test("devfuse backend: caller identity in the audit trail, ENOSYS, statfs", { skip: process.getuid?.() !== 0 ? "mounting /dev/fuse needs root" : false }, async (t) => {
   const d = await startDaemon(t, ["--backend", "devfuse"]);
   t.equal((await d.sh('echo "spawn 100 a FsBasic -- sleep 1000" > "$M/ctl"')).code, 0);
-  const audit = await agentsys(["audit", "--state", `${d.mount}-state`, "--json"]);
+  const audit = await agentsys(["audit", "--agent", "100", "--state", `${d.mount}-state`, "--json"]);
   const write = audit.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.action === "write");
   t.equal(write?.uid, 0, "the writer's uid, from the request header");
   const mk = await d.sh('mkdir "$M/x" 2>&1; mkfifo "$M/y" 2>&1');
