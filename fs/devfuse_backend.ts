@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, read, writeSync } from "node:fs";
-import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsOps, type MountOptions } from "./backend.ts";
-import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, parseRequest, ShortBody, statfsOut, writeOut, type Attr, type InHeader } from "./fuse_proto.ts";
+import { closeSync, openSync, read, writeSync, writevSync } from "node:fs";
+import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsCaller, type FsOps, type MountOptions } from "./backend.ts";
+import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, OUT_HEADER_SIZE, parseRequest, ShortBody, statfsOut, writeOut, writeOutHeader, type Attr, type InHeader } from "./fuse_proto.ts";
 
 const EIO = 5;
 const EINVAL = 22;
@@ -38,6 +38,8 @@ class DevFuseBackend implements FsBackend {
   readonly #ids = new Map<string, number>([["/", 1]]);
   #nextId = 2;
   #initDone: ((err: Error | null) => void) | null = null;
+  readonly #header = new Uint8Array(OUT_HEADER_SIZE);
+  readonly #caller: FsCaller = { uid: 0, gid: 0, pid: 0 };
 
   constructor(mountpoint: string, ops: FsOps, options: MountOptions) {
     this.#mountpoint = mountpoint;
@@ -107,7 +109,13 @@ class DevFuseBackend implements FsBackend {
   #reply(unique: bigint, error: number, body?: Uint8Array): void {
     if (this.#closed) return;
     try {
-      writeSync(this.#fd, encodeReply(unique, error === 0 ? 0 : -Math.abs(error), body));
+      if (error !== 0 || !body || body.byteLength === 0) {
+        writeSync(this.#fd, encodeReply(unique, error === 0 ? 0 : -Math.abs(error)));
+      } else {
+        // Header and body in one writev: no copy of the body (a read's snapshot, up to 128 KiB).
+        writeOutHeader(this.#header, OUT_HEADER_SIZE + body.byteLength, 0, unique);
+        writevSync(this.#fd, [this.#header, body]);
+      }
     } catch {
       /* the request was interrupted or the connection is gone: nobody waits for this answer */
     }
@@ -117,7 +125,11 @@ class DevFuseBackend implements FsBackend {
     const p = parseRequest(buf);
     if (!p.ok) return; // without a header there is nobody to answer
     const { header: h, body } = p.value;
-    this.#ops.setCaller?.({ uid: h.uid, gid: h.gid, pid: h.pid });
+    // One object, refilled per request (the tree copies what it keeps).
+    this.#caller.uid = h.uid;
+    this.#caller.gid = h.gid;
+    this.#caller.pid = h.pid;
+    this.#ops.setCaller?.(this.#caller);
     try {
       this.#dispatch(h, new BodyReader(body));
     } catch (e) {
@@ -205,7 +217,7 @@ class DevFuseBackend implements FsBackend {
       }
       case OP.READLINK: {
         const target = ops.readlink(path);
-        return typeof target === "number" ? this.#reply(u, target) : this.#reply(u, 0, new TextEncoder().encode(target));
+        return typeof target === "number" ? this.#reply(u, target) : this.#reply(u, 0, Buffer.from(target));
       }
       case OP.OPEN: {
         const flags = r.u32();

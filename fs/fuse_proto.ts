@@ -30,6 +30,8 @@ export const OP = {
 } as const;
 
 export const IN_HEADER_SIZE = 40;
+const utf8 = new TextDecoder();
+const toUtf8 = new TextEncoder();
 export const OUT_HEADER_SIZE = 16;
 /** fuse_attr is 88 bytes; fuse_entry_out = 40 + attr, fuse_attr_out = 16 + attr. */
 const ATTR_SIZE = 88;
@@ -114,7 +116,7 @@ export class BodyReader {
   cstring(): string {
     const end = this.#b.indexOf(0, this.#at);
     if (end < 0) throw new ShortBody();
-    const s = new TextDecoder().decode(this.#b.subarray(this.#at, end));
+    const s = utf8.decode(this.#b.subarray(this.#at, end));
     this.#at = end + 1;
     return s;
   }
@@ -135,16 +137,21 @@ export class ShortBody extends Error {
   }
 }
 
-/** A reply: header + body parts (the length is filled in). */
+/** A reply: header + body in one buffer (the length is filled in). */
 export function encodeReply(unique: bigint, error: number, body?: Uint8Array): Uint8Array {
   const n = OUT_HEADER_SIZE + (error === 0 && body ? body.byteLength : 0);
   const out = new Uint8Array(n);
-  const v = view(out);
-  v.setUint32(0, n, true);
-  v.setInt32(4, error, true);
-  v.setBigUint64(8, unique, true);
+  writeOutHeader(out, n, error, unique);
   if (error === 0 && body) out.set(body, OUT_HEADER_SIZE);
   return out;
+}
+
+/** fuse_out_header into `out` (16 bytes): for replies written as header + body with writev. */
+export function writeOutHeader(out: Uint8Array, len: number, error: number, unique: bigint): void {
+  const v = view(out);
+  v.setUint32(0, len, true);
+  v.setInt32(4, error, true);
+  v.setBigUint64(8, unique, true);
 }
 
 export interface Attr {
@@ -252,11 +259,10 @@ export const DT_LNK = 10;
  * the offset of the next one (its index + 1), as READDIR continues from it.
  */
 export function direntsOut(entries: { ino: number; name: string; type: number }[], offset: number, size: number): Uint8Array {
-  const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   let total = 0;
   for (let i = offset; i < entries.length; i++) {
-    const name = enc.encode(entries[i].name);
+    const name = toUtf8.encode(entries[i].name);
     const rec = (24 + name.byteLength + 7) & ~7;
     if (total + rec > size) break;
     const b = new Uint8Array(rec);
