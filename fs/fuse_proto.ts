@@ -259,29 +259,21 @@ export const DT_LNK = 10;
  * the offset of the next one (its index + 1), as READDIR continues from it.
  */
 export function direntsOut(entries: { ino: number; name: string; type: number }[], offset: number, size: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const out = new Uint8Array(Math.max(0, Math.min(size, 1 << 20)));
+  const v = view(out);
+  let at = 0;
   for (let i = offset; i < entries.length; i++) {
     const name = toUtf8.encode(entries[i].name);
     const rec = (24 + name.byteLength + 7) & ~7;
-    if (total + rec > size) break;
-    const b = new Uint8Array(rec);
-    const v = view(b);
-    v.setBigUint64(0, BigInt(entries[i].ino), true);
-    v.setBigUint64(8, BigInt(i + 1), true);
-    v.setUint32(16, name.byteLength, true);
-    v.setUint32(20, entries[i].type, true);
-    b.set(name, 24);
-    parts.push(b);
-    total += rec;
+    if (at + rec > out.byteLength) break;
+    v.setBigUint64(at, BigInt(entries[i].ino), true);
+    v.setBigUint64(at + 8, BigInt(i + 1), true);
+    v.setUint32(at + 16, name.byteLength, true);
+    v.setUint32(at + 20, entries[i].type, true);
+    out.set(name, at + 24); // the padding after the name stays zero
+    at += rec;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return out.subarray(0, at);
 }
 
 function view(b: Uint8Array): DataView {
