@@ -103,7 +103,7 @@ export const UP_COMMAND: CliCommand = {
     let mounted;
     try {
       // A live mountpoint fails here ("Mountpoint in use"), before any agent is restored.
-      mounted = await mountAgentFs({ sup, host, mountpoint, backend, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.persist(scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id) });
+      mounted = await mountAgentFs({ sup, host, mountpoint, backend, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.persist(scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id), agentOfPid: (pid) => host.agentOfProcess(pid) });
     } catch (e) {
       await host.shutdown();
       dur?.journal.close();

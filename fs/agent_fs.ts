@@ -24,6 +24,8 @@ export interface AgentFsOptions {
   auditTail?: (limit: number) => AuditRecord[];
   /** The uid an agent runs as when it is not the daemon's: it owns `agents/<id>/ctl` (SPEC §9). */
   agentUid?: (id: number) => number | undefined;
+  /** The agent a process (and its descendants) belongs to, for `agents/self`. */
+  agentOfPid?: (pid: number) => number | undefined;
   lastErrorCapacity?: number;
 }
 
@@ -66,6 +68,7 @@ export class AgentFs implements FsOps {
   readonly #persist: (scope: "touched" | "all") => number | Promise<number>;
   readonly #auditTail?: (limit: number) => AuditRecord[];
   readonly #agentUid: (id: number) => number | undefined;
+  readonly #agentOfPid: (pid: number) => number | undefined;
   #nextFh = 1;
   #caller: FsCaller | null = null;
   readonly #started = new Date();
@@ -81,6 +84,7 @@ export class AgentFs implements FsOps {
     this.#persist = options.persist ?? (() => 0);
     this.#auditTail = options.auditTail;
     this.#agentUid = options.agentUid ?? (() => undefined);
+    this.#agentOfPid = options.agentOfPid ?? ((pid) => this.#sup.getAgentByPid(pid)?.agent_id);
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
   }
 
@@ -126,6 +130,10 @@ export class AgentFs implements FsOps {
   }
 
   #linkTarget(r: Resolved): string {
+    if (r.kind === "agentSelf") {
+      const id = this.#caller ? this.#agentOfPid(this.#caller.pid) : undefined;
+      return id === undefined ? "" : String(id);
+    }
     const a = this.#sup.getAgentByPid(r.arg);
     return a ? `../agents/${a.agent_id}` : "";
   }
@@ -133,8 +141,11 @@ export class AgentFs implements FsOps {
   readlink(path: string): string | number {
     const r = this.#resolve(path);
     if (!r) return ERRNO.ENOENT;
-    if (r.kind !== "byPid") return ERRNO.EINVAL;
-    return this.#linkTarget(r);
+    if (r.kind !== "byPid" && r.kind !== "agentSelf") return ERRNO.EINVAL;
+    // `self` like /proc/self, but per agent: ENOENT for a caller that is not in one, and with
+    // a backend that cannot name callers (fuse-native).
+    const target = this.#linkTarget(r);
+    return target === "" ? ERRNO.ENOENT : target;
   }
 
   open(path: string, _flags: number): number {

@@ -21,6 +21,7 @@ export interface MountAgentFsOptions {
   persist?: (scope: "touched" | "all") => number | Promise<number>;
   auditTail?: (limit: number) => AuditRecord[];
   agentUid?: (id: number) => number | undefined;
+  agentOfPid?: (pid: number) => number | undefined;
 }
 
 export interface MountedAgentFs {
@@ -41,7 +42,7 @@ export interface MountedAgentFs {
 export async function mountAgentFs(options: MountAgentFsOptions): Promise<MountedAgentFs> {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const gid = typeof process.getgid === "function" ? process.getgid() : 0;
-  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json, persist: options.persist, auditTail: options.auditTail, agentUid: options.agentUid });
+  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json, persist: options.persist, auditTail: options.auditTail, agentUid: options.agentUid, agentOfPid: options.agentOfPid });
   const factory = options.backend ?? createFuseNativeBackend;
   const backend = factory(options.mountpoint, fs, { allowOther: options.allowOther ?? uid === 0, debug: options.debug, maxWrite: DEFAULT_MAX_WRITE });
   await backend.mount();

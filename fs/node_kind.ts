@@ -18,6 +18,8 @@ export const NODE = {
   lastError: { path: "/last_error", type: "file", mode: 0o444 },
   agentsJson: { path: "/agents.json", type: "file", mode: 0o444 },
   agentsDir: { path: "/agents", type: "dir", mode: 0o555 },
+  /** The caller's own agent (by its pid and ancestors), where the backend names callers. */
+  agentSelf: { path: "/agents/self", type: "link", mode: 0o777 },
   agentDir: { path: "/agents/:id", type: "dir", mode: 0o555 },
   agentStatus: { path: "/agents/:id/status", type: "file", mode: 0o444 },
   agentMetrics: { path: "/agents/:id/metrics", type: "file", mode: 0o444 },

@@ -9,6 +9,7 @@ const PAGE = 4096;
 export interface ProcStat {
   /** One-letter process state ("R", "S", "Z"…). */
   state: string;
+  ppid: number;
   pgrp: number;
   /** utime+stime+cutime+cstime, µs. */
   cpuUs: number;
@@ -17,10 +18,11 @@ export interface ProcStat {
 
 /** `/proc/<pid>/stat` → the fields the sampler uses. The command name may hold spaces or ")". */
 export function parseProcStat(text: string): ProcStat {
-  // After the last ")": f[0] is field 3 (state); pgrp is field 5, utime..cstime 14..17, rss 24.
+  // After the last ")": f[0] is field 3 (state); ppid 4, pgrp 5, utime..cstime 14..17, rss 24.
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return {
     state: f[0],
+    ppid: Number(f[1]),
     pgrp: Number(f[2]),
     cpuUs: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * US_PER_TICK,
     rssBytes: Number(f[21]) * PAGE,

@@ -5,6 +5,7 @@ import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } fro
 import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
+import { parseProcStat } from "./proc_stat.ts";
 import { AdoptedProcess } from "./adopted_process.ts";
 import { Spawner } from "./spawner.ts";
 import type { ProcIdentity } from "./durability.ts";
@@ -246,6 +247,23 @@ export class ProcessHost implements AgentHost {
    */
   rescanInheritedFds(): void {
     this.#stdio = { at: 0, value: this.#stdio.value };
+  }
+
+  /**
+   * The agent a process belongs to: the first of it and its ancestors (up to 64) that is an
+   * agent's main process — `agents/self` for a caller the FUSE backend names by pid.
+   */
+  agentOfProcess(pid: number): number | undefined {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+      const a = this.#sup.getAgentByPid(p);
+      if (a) return a.agent_id;
+      try {
+        p = parseProcStat(readFileSync(`/proc/${p}/stat`, "utf8")).ppid;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /** Kill an agent now and forget it once it is gone (a spawn that could not be journaled). */

@@ -1,3 +1,4 @@
+import { rm, writeFile } from "node:fs/promises";
 import t from "tap";
 import { agentsys } from "../cli/cli.ts";
 import { startDaemon } from "./daemon.ts";
@@ -17,4 +18,22 @@ t.test("devfuse backend: caller identity in the audit trail, ENOSYS, statfs", { 
   t.match(mk.stdout, /Function not implemented/, "unknown opcodes are ENOSYS");
   t.equal((await d.sh('df "$M" >/dev/null')).code, 0, "statfs answers");
   t.equal((await d.sh('cat "$M/status" >/dev/null')).code, 0, "and the tree still serves");
+});
+
+t.test("agents/self is the caller's own agent, found through its ancestors", { skip: process.getuid?.() !== 0 ? "mounting /dev/fuse needs root" : false }, async (t) => {
+  const d = await startDaemon(t, ["--backend", "devfuse"]);
+  // The agent's shell runs readlink and cat as its children: they are found through their parent.
+  const script = `${d.mount}-self.sh`;
+  await writeFile(script, 'readlink "$AGENTSYS_ROOT/agents/self"\nhead -n 1 "$AGENTSYS_ROOT/agents/self/status"\necho heartbeat > "$AGENTSYS_ROOT/agents/self/ctl" && echo beat-ok\nexec sleep 1000\n');
+  t.teardown(() => rm(script, { force: true }));
+  t.equal((await d.sh(`echo "spawn 321 me none -- sh ${script}" > "$M/ctl"`)).code, 0);
+  const log = `${d.mount}-state/logs/321.log`;
+  let out = "";
+  for (let i = 0; i < 100 && !out.includes("beat-ok"); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    out = (await d.sh(`cat '${log}' 2>/dev/null`)).stdout;
+  }
+  t.equal(out, "321\nAgent ID: 321\nbeat-ok\n", "readlink, a read and a write through agents/self");
+  const outside = await d.sh('readlink "$M/agents/self"');
+  t.not(outside.code, 0, "a caller outside every agent has no self");
 });
