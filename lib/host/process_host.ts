@@ -152,6 +152,9 @@ export class ProcessHost implements AgentHost {
     if (pid === undefined) {
       return this.#fail(ERRNO.ENOENT, `Cannot start agent ${id}: could not run "${spec.command}" (not found or not executable)`);
     }
+    // The first agent started: bring up the spawner its restarts will go through (after the
+    // mount, so it gets the sealed descriptors; its start-up overlaps the agent's run).
+    this.#spawner.warm();
     const code = this.#register(id, spec, pid, child, user, (ready) => {
       const pipe = notifyFd > 0 ? (child.stdio[notifyFd] as NodeJS.ReadableStream | null) : null;
       pipe?.on("data", (chunk: Buffer) => {

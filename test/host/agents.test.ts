@@ -23,7 +23,8 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
   t.match(backend, /CPU throttle by (cgroup v1|SIGSTOP\/SIGCONT)/);
 
   t.test("crasher restarts with growing delays and ends failed after max_restarts", async (t) => {
-    await d.sh('echo "recovery default base_ms=50" > "$M/recovery"');
+    // 200 ms, then 400 ms: a margin over the spawner's and the machine's jitter.
+    await d.sh('echo "recovery default base_ms=200" > "$M/recovery"');
     await spawnAgent(d, `spawn 20 crasher none auto_restart=true max_restarts=2 -- ${node} ${AGENTS}crasher.cjs`);
     t.ok(await until(async () => (await field(d, 20, "State")) === "failed", 15_000), "failed");
     t.equal(await field(d, 20, "Spawn count"), "3", "ran 1 + 2 restarts");
@@ -33,7 +34,7 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
     t.match(events, /Failed 20 restarts=2/);
     const m = /total_restarts":(\d+)/.exec((await d.sh('cat "$M/telemetry"')).stdout);
     t.equal(m?.[1], "2", "total_restarts counts the two real restarts");
-    // delays: Restart events' timestamps minus the preceding Exit's grow (50 ms, then ~100 ms)
+    // delays: Restart events' timestamps minus the preceding Exit's grow (200 ms, then ~400 ms)
     const lines = events.trim().split("\n").map((l) => l.split(" "));
     const exits = lines.filter((l) => l[2] === "Exit").map((l) => Number(l[1]));
     const restarts = lines.filter((l) => l[2] === "Restart").map((l) => Number(l[1]));
