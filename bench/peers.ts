@@ -150,7 +150,8 @@ function agentsysPeer(): Peer {
       ["agentsys list", process.execPath, [AGENTSYS, "list", "--mount", mnt]],
       ["cat status", "cat", [`${mnt}/status`]],
     ],
-    daemonPids: () => (d?.pid ? [d.pid] : []),
+    // The daemon and its spawner process (restarts are forked there since issue 8).
+    daemonPids: () => (d?.pid ? [d.pid, ...children(d.pid).filter((p) => cmdline(p).includes("spawner_main"))] : []),
     async down() {
       if (d) await stopServer(d, mnt);
     },
