@@ -174,11 +174,7 @@ export class ProcessHost implements AgentHost {
     const sup = this.#sup;
     const code = sup.onAgentSpawn(pid, { ...spec, agent_id: id });
     if (code < 0) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
+      killGroup(pid);
       return code;
     }
     this.#children.set(id, child);
@@ -217,11 +213,7 @@ export class ProcessHost implements AgentHost {
         if ("error" in r) return this.#log(`agent ${id}: restart failed: ${r.code}: ${r.error}`);
         const a = this.#sup.getAgent(id);
         if (this.#closing || !a || a.state !== "backoff" || this.#children.has(id)) {
-          try {
-            process.kill(-r.pid, "SIGKILL");
-          } catch {
-            /* gone */
-          }
+          killGroup(r.pid);
           return;
         }
         if (this.#register(id, spec, r.pid, r.proc as unknown as ChildProcess, user, (ready) => r.proc.on("ready", ready)) < 0) {
@@ -315,11 +307,7 @@ export class ProcessHost implements AgentHost {
     this.#endThrottle(id, false);
     // Whatever the agent forked dies with it (systemd's KillMode=control-group): its process
     // group, and in its pids cgroup whatever left that group (setsid) or outran the signal.
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      /* group already empty */
-    }
+    killGroup(pid);
     this.#cgroup?.killAll(id);
     const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
     sup.onAgentExit(pid, status);
@@ -512,6 +500,15 @@ export class ProcessHost implements AgentHost {
   /** Pids of the processes this host started and that still run. */
   pids(): number[] {
     return [...this.#children.values()].map((c) => c.pid!).filter(Boolean);
+  }
+}
+
+/** SIGKILL an agent's process group (its pid leads it); nothing if it is already empty. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* group already empty */
   }
 }
 
