@@ -197,10 +197,8 @@ class DevFuseBackend implements FsBackend {
         this.#nodes.get(id)!.lookups++;
         return this.#reply(u, 0, entryOut(id, this.#attr(child, st), ENTRY_VALID_S, ATTR_VALID_S));
       }
-      case OP.GETATTR: {
-        const st = ops.getattr(path);
-        return typeof st === "number" ? this.#reply(u, st) : this.#reply(u, 0, attrOut(this.#attr(path, st), ATTR_VALID_S));
-      }
+      case OP.GETATTR:
+        return this.#replyAttr(u, path);
       case OP.SETATTR: {
         const valid = r.u32();
         r.u32();
@@ -212,8 +210,7 @@ class DevFuseBackend implements FsBackend {
           const t = ops.truncate(path, size);
           if (t < 0) return this.#reply(u, t);
         }
-        const st = ops.getattr(path);
-        return typeof st === "number" ? this.#reply(u, st) : this.#reply(u, 0, attrOut(this.#attr(path, st), ATTR_VALID_S));
+        return this.#replyAttr(u, path);
       }
       case OP.READLINK: {
         const target = ops.readlink(path);
@@ -278,6 +275,13 @@ class DevFuseBackend implements FsBackend {
       default:
         return this.#reply(u, ENOSYS);
     }
+  }
+
+  /** GETATTR's answer, also SETATTR's: the node's attributes now. */
+  #replyAttr(u: bigint, path: string): void {
+    const st = this.#ops.getattr(path);
+    if (typeof st === "number") this.#reply(u, st);
+    else this.#reply(u, 0, attrOut(this.#attr(path, st), ATTR_VALID_S));
   }
 
   #forget(nodeid: number, n: number): void {
