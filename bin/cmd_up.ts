@@ -4,7 +4,7 @@ import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/ho
 import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
 import { createDevFuseBackend, createFuseNativeBackend, mountAgentFs } from "../fs/mod.ts";
 import { intFlag, UsageError, type CliCommand } from "./cli.ts";
-import { defaultMountpoint, defaultStateDir, isDaemon, packageVersion, pidFile } from "./config.ts";
+import { defaultMountpoint, defaultStateDir, isDaemon, packageVersion, pidFile, runtimeName } from "./config.ts";
 import { applyFleet } from "./fleet_apply.ts";
 import { readFleet } from "./fleet_file.ts";
 import { startMetricsServer } from "./metrics_server.ts";
@@ -30,8 +30,9 @@ export const UP_COMMAND: CliCommand = {
     "  --fleet FILE        start the agents of a fleet file (YAML or JSON) in dependency order\n" +
     "  --window MS         sampling window (default 1000; 0 = no sampling)\n" +
     "  --grace MS          SIGTERM → SIGKILL grace on stop (default 5000)\n" +
-    "  --backend NAME      FUSE backend: fuse-native (default) or devfuse (the kernel protocol\n" +
-    "                      over /dev/fuse, no libfuse; root only; docs/fs.md)\n" +
+    "  --backend NAME      FUSE backend: fuse-native (default on Node) or devfuse (the kernel\n" +
+    "                      protocol over /dev/fuse, no libfuse; root only; the one under Deno;\n" +
+    "                      docs/fs.md)\n" +
     "  --pids-max N        processes and threads per agent, its children included (cgroup v1\n" +
     "                      pids; default 4096, 0 = no limit): a fork bomb gets EAGAIN\n" +
     "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
@@ -58,8 +59,11 @@ export const UP_COMMAND: CliCommand = {
     const windowMs = intFlag(args.flags, "window", 1000);
     const graceMs = intFlag(args.flags, "grace", 5000);
     const pidsMax = intFlag(args.flags, "pids-max", 4096);
-    const backendName = (args.flags.backend as string | undefined) ?? "fuse-native";
+    // fuse-native aborts under Deno (FUSE-NOTES), so there the kernel-protocol backend is the default.
+    const onDeno = runtimeName().startsWith("deno");
+    const backendName = (args.flags.backend as string | undefined) ?? (onDeno ? "devfuse" : "fuse-native");
     if (!(backendName in BACKENDS)) throw new UsageError(`--backend ${backendName}: expected one of ${Object.keys(BACKENDS).join(", ")}`);
+    if (onDeno && backendName === "fuse-native") throw new UsageError("--backend fuse-native: the fuse-native binding aborts under Deno; use --backend devfuse (the default there)");
     const backend = BACKENDS[backendName as keyof typeof BACKENDS];
     const metricsPort = args.flags["metrics-port"] === undefined ? -1 : intFlag(args.flags, "metrics-port", 0);
     const metricsAddr = (args.flags["metrics-addr"] as string | undefined) ?? "127.0.0.1";
@@ -97,7 +101,7 @@ export const UP_COMMAND: CliCommand = {
       }
       durability.discard = (id) => host.discard(id);
     }
-    const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion() };
+    const daemon: DaemonInfo = { pid: process.pid, mount: mountpoint, state_dir: stateDir, started: new Date().toISOString(), window_ms: windowMs, version: packageVersion(), runtime: runtimeName(), backend: backendName };
     const json = { daemon, logPath: (id: number) => logs.path(id) };
     const dur = durability;
     let mounted;
@@ -129,7 +133,7 @@ export const UP_COMMAND: CliCommand = {
       }
       sup.onLifecycle(() => dur.soon());
     }
-    log(`mounted ${mountpoint} (pid ${process.pid})`);
+    log(`mounted ${mountpoint} (pid ${process.pid}, ${daemon.runtime}, ${backendName} backend)`);
 
     const metrics = metricsPort >= 0 ? await startMetricsServer(() => renderMetrics(sup), metricsPort, metricsAddr).catch((e: Error) => (log(`metrics: cannot listen on ${metricsAddr}:${metricsPort}: ${e.message}`), null)) : null;
     if (metrics) {

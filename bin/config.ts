@@ -40,3 +40,9 @@ export async function isDaemon(pid: number): Promise<boolean> {
   const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
   return argv.some((a) => a.includes("agentsys")) && argv.includes("up");
 }
+
+/** The runtime this daemon runs on, as "node 20.20.2" or "deno 2.9.6" (Deno also sets versions.node). */
+export function runtimeName(): string {
+  const deno = (process.versions as Record<string, string | undefined>).deno;
+  return deno ? `deno ${deno}` : `node ${process.versions.node}`;
+}

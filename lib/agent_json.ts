@@ -52,6 +52,10 @@ export interface DaemonInfo {
   started: string;
   window_ms: number;
   version: string;
+  /** The runtime serving the tree: "node 20.20.2", "deno 2.9.6". */
+  runtime: string;
+  /** The FUSE backend: "fuse-native" or "devfuse". */
+  backend: string;
   /**
    * Per-thread records the FUSE binding holds (fuse-native keeps one per libfuse worker thread
    * it has seen; flat under load once the binding recycles them — docs/reliability.md).

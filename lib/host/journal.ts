@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
-import Database from "better-sqlite3";
+import { openSqlite, type SqlDatabase, type SqlStatement } from "./sqlite.ts";
 import { ERRNO, type AuditRecord, type DurableAgent, type DurableMeta } from "../mod.ts";
 
 export type { AuditRecord };
@@ -51,22 +51,22 @@ export function journalErrno(e: unknown): number {
 
 export class Journal {
   readonly path: string;
-  readonly #db: Database.Database;
+  readonly #db: SqlDatabase;
   #wal: FileHandle | null = null;
   #syncing: Promise<number> | null = null;
   #nextSync: Promise<number> | null = null;
   #syncFailed = false;
-  readonly #upsert: Database.Statement;
-  readonly #delete: Database.Statement;
-  readonly #setMeta: Database.Statement;
-  readonly #insertAudit: Database.Statement;
+  readonly #upsert: SqlStatement;
+  readonly #delete: SqlStatement;
+  readonly #setMeta: SqlStatement;
+  readonly #insertAudit: SqlStatement;
   #headSeq: number;
   #headHash: string;
 
   /** `readonly`: for `agentsys audit` beside a running daemon (WAL lets both work). */
   constructor(path: string, options: { readonly?: boolean } = {}) {
     this.path = path;
-    this.#db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+    this.#db = openSqlite(path, { readonly: options.readonly === true });
     if (options.readonly) {
       this.#upsert = this.#delete = this.#setMeta = this.#insertAudit = this.#db.prepare("SELECT 1");
       const head = this.#meta("audit_head") as { seq: number; hash: string } | undefined;
@@ -74,8 +74,7 @@ export class Journal {
       this.#headHash = head?.hash ?? GENESIS;
       return;
     }
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS agents (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -114,7 +113,7 @@ export class Journal {
 
   /** SQLite's own consistency check of the file: "ok" or the first problem. */
   quickCheck(): string {
-    const rows = this.#db.pragma("quick_check") as { quick_check: string }[];
+    const rows = this.#db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
     return rows[0]?.quick_check ?? "ok";
   }
 
@@ -165,7 +164,7 @@ export class Journal {
     if (this.#syncFailed) return ERRNO.EIO; // see sync(): nothing more goes on top of an unknown state
     let seq = this.#headSeq;
     let hash = this.#headHash;
-    if (!fsync) this.#db.pragma("synchronous = NORMAL");
+    if (!fsync) this.#db.exec("PRAGMA synchronous = NORMAL");
     try {
       this.#db.transaction(() => {
         for (const [id, rec] of changes.agents ?? []) {
@@ -180,11 +179,11 @@ export class Journal {
           this.#insertAudit.run(e.seq, e.wall, e.ts_us, e.agent, e.action, e.result, e.via, e.uid, e.detail, prev, hash);
         }
         if (seq !== this.#headSeq) this.#setMeta.run("audit_head", JSON.stringify({ seq, hash }));
-      })();
+      });
     } catch (e) {
       return journalErrno(e);
     } finally {
-      if (!fsync) this.#db.pragma("synchronous = FULL");
+      if (!fsync) this.#db.exec("PRAGMA synchronous = FULL");
     }
     this.#headSeq = seq;
     this.#headHash = hash;
@@ -236,7 +235,7 @@ export class Journal {
     // One read transaction: the entries and the recorded head from the same snapshot, while
     // a running daemon goes on committing (they were read apart, and a commit in between
     // looked like a truncated chain).
-    return this.#db.transaction(() => this.#verify())();
+    return this.#db.transaction(() => this.#verify());
   }
 
   #verify(): VerifyResult {

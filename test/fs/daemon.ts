@@ -12,6 +12,7 @@ import type { Test } from "tap";
  */
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BIN = join(ROOT, "dist/bin/agentsys.js");
+export const DENO = join(ROOT, "node_modules/deno/deno");
 let counter = 0;
 
 export interface ShResult {
@@ -73,6 +74,16 @@ async function sweepStale(): Promise<void> {
   }
 }
 
+/**
+ * `[file, args]` that run the daemon's script on the runtime under test: Node (this one), or
+ * Deno with AGENTSYS_RUNTIME=deno (the `deno` npm package's binary; the daemon picks the
+ * /dev/fuse backend there by itself).
+ */
+function runtime(args: string[]): [string, string[]] {
+  if (process.env.AGENTSYS_RUNTIME === "deno") return [DENO, ["run", "-A", ...args]];
+  return [process.execPath, [...(process.env.AGENTSYS_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.AGENTSYS_PROF] : []), ...args]];
+}
+
 export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: string): Promise<Daemon> {
   await sweepStale();
   const mount = mountAt ?? join(tmpdir(), `agentsys-test-${process.pid}-${++counter}`);
@@ -84,7 +95,7 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
   if (!extraArgs.includes("--window")) extraArgs = [...extraArgs, "--window", "0"];
   // The whole suite can run against another FUSE backend: AGENTSYS_BACKEND=devfuse npm test.
   if (process.env.AGENTSYS_BACKEND && !extraArgs.includes("--backend")) extraArgs = [...extraArgs, "--backend", process.env.AGENTSYS_BACKEND];
-  const child = spawn(...clean(process.execPath, [...(process.env.AGENTSYS_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.AGENTSYS_PROF] : []), BIN, "up", "--mount", mount, "--state", state, ...extraArgs]), { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(...clean(...runtime([BIN, "up", "--mount", mount, "--state", state, ...extraArgs])), { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

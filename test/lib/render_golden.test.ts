@@ -85,7 +85,7 @@ t.test("SIS shell views match their golden layouts, from the core and from agent
 
 t.test("agents.json: one stable object per agent with the SIS metrics inside", async (t) => {
   const sup = buildScenario();
-  const all = agentsJson(sup, { daemon: { pid: 1, mount: "/m", state_dir: null, started: "x", window_ms: 1000, version: "0" }, logPath: (id) => `/logs/${id}.log` });
+  const all = agentsJson(sup, { daemon: { pid: 1, mount: "/m", state_dir: null, started: "x", window_ms: 1000, version: "0", runtime: "node 20", backend: "fuse-native" }, logPath: (id) => `/logs/${id}.log` });
   t.equal(all.version, 1);
   t.same(all.agents.map((a) => a.agent_id), [100, 101, 102]);
   const a = all.agents[0];
