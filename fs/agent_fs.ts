@@ -1,5 +1,5 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
-import { applyRecords, applyTextCommands, decodeRequests, type DispatchContext, type TextOutcome } from "../syscalls/mod.ts";
+import { applyRecords, applyTextCommands, decodeRequests, SELF_VERBS, type DispatchContext, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
@@ -44,7 +44,6 @@ interface Handle {
 
 const MAX_PENDING = 8 << 20;
 /** What an agent may say about itself on its own `ctl` when it runs as another user. */
-const SELF_VERBS: ReadonlySet<string> = new Set(["heartbeat", "ready", "stop", "restart", "fault", "compliance", "profile"]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -185,8 +184,11 @@ export class AgentFs implements FsOps {
     const buf = concatAll(h.pending ? [h.pending, data] : [data]); // copies: `data` points into libfuse memory
     // fuse-native cannot say who writes; the audit records the permission class that let the
     // write through: the daemon's owner, or (own ctl of an agent run as another user) its user.
-    const cls = h.kind === "agentCtl" && this.#agentUid(h.arg) !== undefined ? `agent-user:${this.#agentUid(h.arg)}` : "owner";
-    this.#ctx.caller = { via: `${path}[${cls}]`, ...(this.#caller ? { uid: this.#caller.uid, pid: this.#caller.pid } : {}) };
+    // The /dev/fuse backend says which process writes: inside an agent's process tree it is
+    // that agent, which may act only on itself (syscalls/caller_authority.ts).
+    const agentId = this.#caller && this.#caller.pid > 0 ? this.#agentOfPid(this.#caller.pid) : undefined;
+    const cls = agentId !== undefined ? `agent:${agentId}` : h.kind === "agentCtl" && this.#agentUid(h.arg) !== undefined ? `agent-user:${this.#agentUid(h.arg)}` : "owner";
+    this.#ctx.caller = { via: `${path}[${cls}]`, ...(this.#caller ? { uid: this.#caller.uid, pid: this.#caller.pid } : {}), ...(agentId !== undefined ? { agentId } : {}) };
     const via = this.#ctx.caller.via!;
     h.pending = null;
     if (h.kind === "syscall") return this.#writeRecords(path, h, buf, final, data.byteLength);

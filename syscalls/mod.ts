@@ -14,3 +14,4 @@ export * from "./record_dispatch.ts";
 export * from "./client.ts";
 export * from "./fleet_schema.ts";
 export * from "./fleet_load.ts";
+export * from "./caller_authority.ts";

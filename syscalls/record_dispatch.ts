@@ -1,4 +1,5 @@
 import { CAPABILITY_NAMES, ERRNO, PATCH_TYPE } from "../lib/mod.ts";
+import { refusalFor } from "./caller_authority.ts";
 import { checkCommand, NR, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { decodeRequests, encodeReply, type RequestRecord } from "./record_codec.ts";
 import { DEFAULT_REPLY_CAPACITY } from "./record_layout.ts";
@@ -98,7 +99,11 @@ export function applyRecords(ctx: DispatchContext, buf: Uint8Array): RecordOutco
   if (!decoded.ok) return { code: ERRNO.EINVAL, reason: decoded.reason, replies: [], rejects: [], rest: 0 };
   const replies: Uint8Array[] = [];
   const rejects: RecordOutcome["rejects"] = [];
-  for (const r of decoded.records) {
+  const self = ctx.caller.agentId;
+  for (const record of decoded.records) {
+    // An agent's record for agent 0 is about the agent itself (it need not know its id);
+    // spawn keeps 0 ("pick an id").
+    const r = record.agent === 0 && self !== undefined && record.nr !== NR.spawn ? { ...record, agent: self } : record;
     const cmd = recordToCommand(r);
     let result: CommandResult;
     let capacity = DEFAULT_REPLY_CAPACITY;
@@ -106,7 +111,8 @@ export function applyRecords(ctx: DispatchContext, buf: Uint8Array): RecordOutco
     else {
       capacity = cmd.capacity;
       const checked = checkCommand(cmd.value);
-      result = checked.ok ? runCommand(ctx, checked.command) : { code: ERRNO.EINVAL, reason: checked.reason };
+      const refused = checked.ok ? refusalFor(ctx.sup, ctx.caller, checked.command) : "";
+      result = !checked.ok ? { code: ERRNO.EINVAL, reason: checked.reason } : refused ? { code: ERRNO.EPERM, reason: refused } : runCommand(ctx, checked.command);
     }
     if (result.code < 0) rejects.push({ nr: r.nr, code: result.code, reason: result.reason ?? "" });
     replies.push(encodeReply(r.nr, result.code, result.body === undefined ? null : encoder.encode(result.body), capacity));

@@ -1,5 +1,6 @@
 import { ERRNO } from "../lib/mod.ts";
 import type { Command } from "./command_schemas.ts";
+import { refusalFor } from "./caller_authority.ts";
 import { checkCommand, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { decodeTextCommand } from "./text_decode.ts";
 
@@ -19,7 +20,8 @@ export interface TextOutcome {
 
 /**
  * Apply text commands, one per line, in order (SPEC §7). Every line is decoded and checked
- * before any runs, so a write with a malformed line changes nothing. Then they run in order;
+ * (and, when an agent writes, authorized: caller_authority.ts) before any runs, so a write
+ * with a malformed or forbidden line changes nothing. Then they run in order;
  * the first one refused at run time (no such agent, a cycle…) fails the write with its errno,
  * the lines before it stay applied (their `ok` replies say so) and nothing after it runs —
  * each line is atomic, a write is not a transaction. `prefix` turns per-agent files' lines
@@ -36,6 +38,8 @@ export function applyTextCommands(ctx: DispatchContext, text: string, prefix?: (
     if (!decoded.ok) return fail(results, ERRNO.EINVAL, line, decoded.reason);
     const checked = checkCommand(decoded.value);
     if (!checked.ok) return fail(results, ERRNO.EINVAL, line, checked.reason);
+    const refused = refusalFor(ctx.sup, ctx.caller, checked.command);
+    if (refused) return fail(results, ERRNO.EPERM, line, refused);
     commands.push({ line, command: checked.command });
   }
   const applied: string[] = [];

@@ -253,7 +253,11 @@ export class ProcessHost implements AgentHost {
       const a = this.#sup.getAgentByPid(p);
       if (a) return a.agent_id;
       try {
-        p = parseProcStat(readFileSync(`/proc/${p}/stat`, "utf8")).ppid;
+        // FUSE names the calling *thread* (a Node agent's fs calls come from its thread pool):
+        // a thread's process first, then the parents.
+        const status = readFileSync(`/proc/${p}/status`, "utf8");
+        const tgid = Number(/^Tgid:\s+(\d+)/m.exec(status)?.[1]);
+        p = tgid !== p && tgid > 0 ? tgid : Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
       } catch {
         return undefined;
       }
