@@ -37,6 +37,9 @@ const THROTTLE_PERIOD_MS = 100;
 export class ProcessHost implements AgentHost {
   readonly #sup: AgentSupervisor;
   readonly #children = new Map<number, ChildProcess>(); // agent id → current process
+  /** agentOfProcess() answers by calling pid (see there). */
+  readonly #callerCache = new Map<number, number | undefined>();
+  #callerCacheSince = 0;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #graceMs: number;
   readonly #mountPath: string | undefined;
@@ -249,6 +252,24 @@ export class ProcessHost implements AgentHost {
    * agent's main process — `agents/self` for a caller the FUSE backend names by pid.
    */
   agentOfProcess(pid: number): number | undefined {
+    const direct = this.#sup.getAgentByPid(pid);
+    if (direct) return direct.agent_id;
+    // Every control write asks (the caller's identity): the walk reads /proc once per
+    // ancestor (~5 reads for a shell's child, 75 µs of a 130 µs shim round trip when
+    // measured), so answers are remembered until an agent's process comes or goes, or for a
+    // second at most (a pid reused by an unrelated process).
+    const now = performance.now();
+    if (now - this.#callerCacheSince > 1000 || this.#callerCache.size >= 4096) {
+      this.#callerCache.clear();
+      this.#callerCacheSince = now;
+    }
+    if (this.#callerCache.has(pid)) return this.#callerCache.get(pid);
+    const found = this.#walkToAgent(pid);
+    this.#callerCache.set(pid, found);
+    return found;
+  }
+
+  #walkToAgent(pid: number): number | undefined {
     for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
       const a = this.#sup.getAgentByPid(p);
       if (a) return a.agent_id;
@@ -394,6 +415,7 @@ export class ProcessHost implements AgentHost {
   }
 
   #onLifecycle(kind: number, id: number, arg: number): void {
+    if (kind === LIFE.spawned || kind === LIFE.exited || kind === LIFE.removed) this.#callerCache.clear();
     if (kind === LIFE.stopRequested) {
       const child = this.#children.get(id);
       if (!child) return;
