@@ -37,3 +37,22 @@ t.test("agents/self is the caller's own agent, found through its ancestors", { s
   const outside = await d.sh('readlink "$M/agents/self"');
   t.not(outside.code, 0, "a caller outside every agent has no self");
 });
+
+t.test("a process that becomes an agent is one at once (the caller cache forgets on spawn)", { skip: process.getuid?.() !== 0 ? "mounting /dev/fuse needs root" : false }, async (t) => {
+  const d = await startDaemon(t, ["--backend", "devfuse"]);
+  const flag = `${d.mount}-flag`;
+  t.teardown(() => rm(flag, { force: true }));
+  // bash reads the file itself (no child process): the same pid asks before and after.
+  const probe = d.sh(`read -r a < "$M/agents/self/status" && echo "$a" || echo none; echo $$ > '${flag}.pid'; while [ ! -e '${flag}' ]; do sleep 0.02; done; read -r a < "$M/agents/self/status" && echo "$a" || echo none`);
+  let pid = "";
+  for (let i = 0; i < 200 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    pid = (await d.sh(`cat '${flag}.pid' 2>/dev/null`)).stdout.trim();
+  }
+  t.teardown(() => rm(`${flag}.pid`, { force: true }));
+  t.ok(Number(pid) > 0, "the probe's pid");
+  t.equal((await d.sh(`echo "spawn 555 adopted none pid=${pid}" > "$M/ctl"`)).code, 0, "the running shell is registered as agent 555");
+  await writeFile(flag, "");
+  const out = await probe;
+  t.equal(out.stdout, "none\nAgent ID: 555\n", "no self before, agent 555 right after");
+});
