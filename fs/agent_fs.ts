@@ -1,7 +1,7 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
 import { applyRecords, applyTextCommands, decodeRequests, SELF_VERBS, type DispatchContext, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
-import { RENDERERS } from "./file_render.ts";
+import { BYTE_RENDERERS, RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
 
 export interface AgentFsOptions {
@@ -166,9 +166,12 @@ export class AgentFs implements FsOps {
     if (h.kind === "ctl" || h.kind === "syscall" || h.kind === "agentCtl") return takeReplies(h, len);
     if (h.agent >= 0 && this.#sup.ctx.table.slotOfHandle(h.agent) < 0) return ERRNO.ENOENT; // agent gone
     if (pos === 0 || h.bytes === null) {
+      const ctx = { sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail };
+      const renderBytes = BYTE_RENDERERS[h.kind];
       const render = RENDERERS[h.kind];
-      if (!render) return ERRNO.EINVAL;
-      h.bytes = encoder.encode(render({ sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail }, h.arg));
+      if (renderBytes) h.bytes = renderBytes(ctx, h.arg);
+      else if (render) h.bytes = encoder.encode(render(ctx, h.arg));
+      else return ERRNO.EINVAL;
     }
     if (pos >= h.bytes.byteLength) return EMPTY;
     return h.bytes.subarray(pos, Math.min(pos + len, h.bytes.byteLength));

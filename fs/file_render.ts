@@ -13,6 +13,7 @@ import {
   renderEvents,
   renderMetrics,
   renderStatus,
+  renderStatusBytes,
   renderTelemetry,
   agentJson,
   agentsJson,
@@ -60,6 +61,11 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
   agentPolicy: ({ sup }, id) => renderAgentPolicy(sup, id),
   agentsJson: ({ sup, json }) => JSON.stringify(agentsJson(sup, json)) + "\n",
   agentJson: ({ sup, json }, id) => JSON.stringify(agentJson(sup, id, json) ?? null) + "\n",
+};
+
+/** Renderers that write bytes directly (the hot files); they take precedence over RENDERERS. */
+export const BYTE_RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: number) => Uint8Array>> = {
+  status: ({ sup }) => renderStatusBytes(sup),
 };
 
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */

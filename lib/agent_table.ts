@@ -218,8 +218,14 @@ export function createAgentTable(options: AgentTableOptions = {}): AgentTable {
     },
     sortedSlots(): number[] {
       const out: number[] = [];
-      for (let s = 0; s < highWater; s++) if (c.flags[s] & FLAG.used) out.push(s);
-      return out.sort((a, b) => c.id[a] - c.id[b]);
+      let ascending = true;
+      for (let s = 0; s < highWater; s++) {
+        if (!(c.flags[s] & FLAG.used)) continue;
+        if (out.length > 0 && c.id[s] < c.id[out[out.length - 1]]) ascending = false;
+        out.push(s);
+      }
+      // Slots are usually taken in id order (fleets, ascending spawns): no sort then.
+      return ascending ? out : out.sort((a, b) => c.id[a] - c.id[b]);
     },
     byteLength(): number {
       return set.byteLength() + ids.byteLength() + pids.byteLength() + names.byteLength();
