@@ -8,10 +8,16 @@ import { join } from "node:path";
 
 const BIN = join(new URL("../../", import.meta.url).pathname, "dist/bin/agentsys.js"); // dist/bench → repo
 
-/** Start `agentsys up` on `mnt` with `args` and wait for its "mounted" line. */
-export async function startAgentsys(mnt: string, args: string[]): Promise<ChildProcess> {
+const DENO = join(new URL("../../", import.meta.url).pathname, "node_modules/deno/deno");
+
+/**
+ * Start `agentsys up` on `mnt` with `args` and wait for its "mounted" line; on Node, or on
+ * Deno (the `deno` npm package's binary).
+ */
+export async function startAgentsys(mnt: string, args: string[], runtime: "node" | "deno" = "node"): Promise<ChildProcess> {
   mkdirSync(mnt, { recursive: true });
-  const child = spawn(process.execPath, [BIN, "up", "--mount", mnt, "--state", `${mnt}-state`, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const [cmd, pre] = runtime === "deno" ? [DENO, ["run", "-A"]] : [process.execPath, []];
+  const child = spawn(cmd, [...pre, BIN, "up", "--mount", mnt, "--state", `${mnt}-state`, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Cannot start agentsys: no "mounted" line in 15 s: ${log}`)), 15_000);

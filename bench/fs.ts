@@ -1,5 +1,6 @@
 /**
- * bench/fs — the mounted tree against a C libfuse 2 reference, in one run:
+ * bench/fs — the mounted tree against a C libfuse 2 reference, in one run, for the fuse-native
+ * and /dev/fuse backends on Node and the /dev/fuse backend on Deno:
  *  - `status` open+read+close latency (p50/p99) at 10 and 1000 agents;
  *  - status reads/s with 1, 4 and 16 concurrent reader processes;
  *  - shim calls/s, one record per write and 1000 records per write.
@@ -105,44 +106,53 @@ const f1 = (x: number) => x.toFixed(x >= 100 ? 0 : 1);
 const base = join(tmpdir(), `agentsys-bench-${process.pid}`);
 mkdirSync(base, { recursive: true });
 const rows: string[] = [];
-const BACKENDS = ["fuse-native", "devfuse"] as const;
+/** The daemon variants, side by side: both backends on Node, and the /dev/fuse one on Deno. */
+const VARIANTS = [
+  { key: "fuse-native", label: "fuse-native", runtime: "node", backend: "fuse-native" },
+  { key: "devfuse", label: "devfuse", runtime: "node", backend: "devfuse" },
+  { key: "deno", label: "devfuse on Deno", runtime: "deno", backend: "devfuse" },
+] as const;
+const KEYS = VARIANTS.map((v) => v.key);
+const cells = (f: (k: string) => string) => KEYS.map(f).join(" | ");
 console.log(`# bench/fs — node ${process.version}, ${new Date().toISOString()}, ${execFileSync("nproc").toString().trim()} CPUs`);
 for (const agents of [10, 1000]) {
   const mnts: Record<string, string> = {};
   const daemons: Record<string, ChildProcess> = {};
-  for (const b of BACKENDS) {
-    mnts[b] = join(base, `${b}-a${agents}`);
-    mkdirSync(mnts[b], { recursive: true });
-    daemons[b] = await startAgentsys(mnts[b], ["--window", "0", "--ephemeral", "--backend", b]);
-    register(mnts[b], agents);
+  for (const v of VARIANTS) {
+    mnts[v.key] = join(base, `${v.key}-a${agents}`);
+    mkdirSync(mnts[v.key], { recursive: true });
+    daemons[v.key] = await startAgentsys(mnts[v.key], ["--window", "0", "--ephemeral", "--backend", v.backend], v.runtime);
+    register(mnts[v.key], agents);
   }
-  // Interleaved, so machine noise falls on both backends alike.
+  // Interleaved, so machine noise falls on every variant alike.
   const lat: Record<string, { p50: number; p99: number; bytes: number }> = {};
-  for (const b of BACKENDS) lat[b] = latency(`${mnts[b]}/status`, 3000);
+  for (const k of KEYS) lat[k] = latency(`${mnts[k]}/status`, 3000);
   const cm = join(base, `c${agents}`);
   mkdirSync(cm, { recursive: true });
   const c = await startC(cm, lat["fuse-native"].bytes);
   const cl = c ? latency(`${cm}/status`, 3000) : null;
   const ratio = (x: number) => (cl ? (x / cl.p50).toFixed(2) + "×" : "n/a");
-  rows.push(`| status open+read+close p50 / p99, ${agents} agents (${lat["fuse-native"].bytes} B) | ${f1(lat["fuse-native"].p50)} / ${f1(lat["fuse-native"].p99)} µs | ${f1(lat.devfuse.p50)} / ${f1(lat.devfuse.p99)} µs | ${cl ? `${f1(cl.p50)} / ${f1(cl.p99)} µs` : "n/a"} | ${ratio(lat["fuse-native"].p50)} / ${ratio(lat.devfuse.p50)} |`);
+  rows.push(`| status open+read+close p50 / p99, ${agents} agents (${lat["fuse-native"].bytes} B) | ${cells((k) => `${f1(lat[k].p50)} / ${f1(lat[k].p99)} µs`)} | ${cl ? `${f1(cl.p50)} / ${f1(cl.p99)} µs` : "n/a"} | ${KEYS.map((k) => ratio(lat[k].p50)).join(" / ")} |`);
   if (agents === 1000) {
-    for (const k of [1, 4, 16, 64]) {
+    for (const n of [1, 4, 16, 64]) {
       const r: Record<string, number> = {};
-      for (const b of BACKENDS) r[b] = await readersPerSecond(`${mnts[b]}/status`, k, 3000);
-      const cr = c ? await readersPerSecond(`${cm}/status`, k, 3000) : 0;
-      rows.push(`| status reads/s, ${k} concurrent reader${k > 1 ? "s" : ""} (1000 agents) | ${f1(r["fuse-native"])} | ${f1(r.devfuse)} | ${c ? f1(cr) : "n/a"} | ${c ? `${(cr / r["fuse-native"]).toFixed(2)}× / ${(cr / r.devfuse).toFixed(2)}× slower` : "n/a"} |`);
+      for (const k of KEYS) r[k] = await readersPerSecond(`${mnts[k]}/status`, n, 3000);
+      const cr = c ? await readersPerSecond(`${cm}/status`, n, 3000) : 0;
+      rows.push(`| status reads/s, ${n} concurrent reader${n > 1 ? "s" : ""} (1000 agents) | ${cells((k) => f1(r[k]))} | ${c ? f1(cr) : "n/a"} | ${c ? `${KEYS.map((k) => (cr / r[k]).toFixed(2) + "×").join(" / ")} slower` : "n/a"} |`);
     }
-    for (const b of BACKENDS) {
-      const single = shimCallsPerSecond(mnts[b], 1, 2000);
-      const batched = shimCallsPerSecond(mnts[b], 1000, 2000);
-      rows.push(`| shim calls/s, 1 record / 1000 records per write (${b}) | ${b === "fuse-native" ? `${f1(single)} / ${f1(batched)}` : "–"} | ${b === "devfuse" ? `${f1(single)} / ${f1(batched)}` : "–"} | – | – |`);
+    const single: Record<string, number> = {};
+    const batched: Record<string, number> = {};
+    for (const k of KEYS) {
+      single[k] = shimCallsPerSecond(mnts[k], 1, 2000);
+      batched[k] = shimCallsPerSecond(mnts[k], 1000, 2000);
     }
+    rows.push(`| shim calls/s, 1 record / 1000 records per write | ${cells((k) => `${f1(single[k])} / ${f1(batched[k])}`)} | – | – |`);
   }
   if (c) await stopServer(c, cm);
-  for (const b of BACKENDS) await stopServer(daemons[b], mnts[b]);
+  for (const k of KEYS) await stopServer(daemons[k], mnts[k]);
 }
 console.log("");
-console.log("| measure | agentsys, fuse-native | agentsys, devfuse | C libfuse 2 reference | ratio to C (fuse-native / devfuse) |");
-console.log("|---|---:|---:|---:|---:|");
+console.log(`| measure | ${VARIANTS.map((v) => `agentsys, ${v.label}`).join(" | ")} | C libfuse 2 reference | ratio to C (${KEYS.join(" / ")}) |`);
+console.log("|---|---:|---:|---:|---:|---:|");
 for (const r of rows) console.log(r);
 rmSync(base, { recursive: true, force: true });

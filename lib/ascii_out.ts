@@ -23,8 +23,8 @@ export class AsciiOut {
     return this.#n;
   }
 
+  /** Grow to hold `k` more bytes (callers check first: this is the rare path). */
   #room(k: number): void {
-    if (this.#n + k <= this.#buf.byteLength) return;
     const next = new Uint8Array(Math.max(this.#buf.byteLength * 2, this.#n + k));
     next.set(this.#buf.subarray(0, this.#n));
     this.#buf = next;
@@ -32,7 +32,7 @@ export class AsciiOut {
 
   /** ASCII text (each UTF-16 unit below 0x80 — callers pass fixed labels). */
   text(s: string): this {
-    this.#room(s.length);
+    if (this.#n + s.length > this.#buf.byteLength) this.#room(s.length);
     const b = this.#buf;
     let n = this.#n;
     for (let i = 0; i < s.length; i++) b[n++] = s.charCodeAt(i);
@@ -43,7 +43,7 @@ export class AsciiOut {
   /** Any text, UTF-8 encoded. */
   utf8(s: string): this {
     const bytes = AsciiOut.#encoder.encode(s);
-    this.#room(bytes.byteLength);
+    if (this.#n + bytes.byteLength > this.#buf.byteLength) this.#room(bytes.byteLength);
     this.#buf.set(bytes, this.#n);
     this.#n += bytes.byteLength;
     return this;
@@ -85,7 +85,7 @@ export class AsciiOut {
   }
 
   nl(): this {
-    this.#room(1);
+    if (this.#n + 1 > this.#buf.byteLength) this.#room(1);
     this.#buf[this.#n++] = 10;
     return this;
   }
