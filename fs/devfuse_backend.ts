@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, read, writeSync, writevSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { closeSync, openSync, read, writeFileSync, writeSync, writevSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsCaller, type FsOps, type MountOptions } from "./backend.ts";
+import { RING, ringBytes, ringViews, type RingLayout } from "./devfuse_ring.ts";
 import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, OUT_HEADER_SIZE, parseRequest, ShortBody, statfsOut, writeOut, writeOutHeader, type Attr, type InHeader } from "./fuse_proto.ts";
 
 const EIO = 5;
 const EINVAL = 22;
 const ENOSYS = 38;
 const EPERM = 1;
+const ENODEV = 19;
+/** Requests the reader may hold read ahead of the JS thread. */
+const RING_SLOTS = 8;
 /** How long the kernel may cache a name and a node's attributes (as the fuse-native backend). */
 const ENTRY_VALID_S = 0.5;
 const ATTR_VALID_S = 1;
@@ -14,10 +20,10 @@ const ATTR_VALID_S = 1;
 /**
  * The `/dev/fuse` backend (issue 9): the kernel protocol spoken in TypeScript, no libfuse.
  * Mounts as root with mount(8) (`-i`: no helper), handing it the open /dev/fuse descriptor as
- * fd 3 (`fd=3`). Requests are read on the thread pool (two reads in flight, each into its own
- * buffer) and answered on the JS thread with one write(2) each. A watchdog process detaches
- * the mount when the daemon dies (fuse-native's `auto_unmount`): it waits for a pipe from the
- * daemon to close.
+ * fd 3 (`fd=3`). A reader thread reads requests into a shared ring (devfuse_ring.ts); the JS
+ * thread answers each with one write(2), as many as are waiting per wake-up. A watchdog
+ * process detaches the mount when the daemon dies (fuse-native's `auto_unmount`): it waits for
+ * a pipe from the daemon to close.
  */
 export const createDevFuseBackend: BackendFactory = (mountpoint, ops, options) => new DevFuseBackend(mountpoint, ops, options);
 
@@ -34,6 +40,9 @@ class DevFuseBackend implements FsBackend {
   #fd = -1;
   #closed = false;
   #watchdog: ChildProcess | null = null;
+  #reader: Worker | null = null;
+  #ring: Int32Array | null = null;
+  #abortFile: string | null = null;
   readonly #nodes = new Map<number, Node>([[1, { path: "/", lookups: 1 }]]);
   readonly #ids = new Map<string, number>([["/", 1]]);
   #nextId = 2;
@@ -49,7 +58,7 @@ class DevFuseBackend implements FsBackend {
   }
 
   async mount(): Promise<void> {
-    await run("fusermount3", ["-uz", this.#mountpoint]).catch(() => {}); // a stale mount of a dead daemon
+    await clearStaleMount(this.#mountpoint);
     this.#fd = openSync("/dev/fuse", "r+");
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;
@@ -61,9 +70,16 @@ class DevFuseBackend implements FsBackend {
       this.#close();
       throw e;
     }
+    this.#abortFile = await connectionAbortFile(this.#mountpoint);
+    process.once("exit", this.#onExit);
     // Reads before the mount fail (EPERM: no connection yet); the kernel's INIT comes first.
-    this.#readLoop();
-    this.#readLoop();
+    // Deno's workers cannot use a descriptor opened by the main thread (its fs descriptors
+    // are per isolate): there, reads go through the async fs API (Deno's blocking-task
+    // threads, two reads in flight).
+    if ("Deno" in globalThis) {
+      this.#readLoop();
+      this.#readLoop();
+    } else this.#startReader();
     await initDone;
     // The watchdog: `read` returns when the daemon's end of its stdin closes (the daemon died
     // or unmounted), then it detaches the mount. It gets no other descriptor of ours.
@@ -79,13 +95,80 @@ class DevFuseBackend implements FsBackend {
     this.#close();
   }
 
+  /** The process exits without unmount() (an uncaught exception…): end the connection anyway. */
+  readonly #onExit = (): void => this.#close();
+
+  /**
+   * Ends the connection. The reader thread is blocked in read(2) on the device, which holds
+   * the device file open: closing our descriptor does not end the connection then, and Node
+   * waits for that thread at exit — a daemon that never exits while a client keeps a file of
+   * the tree open (measured: until the client closed it; forever if a request was in flight).
+   * Aborting the connection through fusectl fails every waiting request (ENOTCONN for the
+   * clients, as when a fuse-native daemon exits) and wakes the reader with ENODEV.
+   */
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    process.removeListener("exit", this.#onExit);
+    if (this.#ring) {
+      Atomics.store(this.#ring, RING.CLOSED, 1);
+      Atomics.notify(this.#ring, RING.TAIL); // a reader waiting for a free slot
+    }
+    if (this.#abortFile) {
+      try {
+        writeFileSync(this.#abortFile, "1"); // fusectl: not our mount, so a sync write is safe
+      } catch {
+        /* the connection is gone already */
+      }
+    }
     if (this.#fd >= 0) closeSync(this.#fd);
     this.#fd = -1;
   }
 
+  /** The reader thread and the shared ring (devfuse_ring.ts); this thread answers. */
+  #startReader(): void {
+    const layout: RingLayout = { slots: RING_SLOTS, slotBytes: this.#maxWrite + 8192 };
+    const sab = new SharedArrayBuffer(ringBytes(layout));
+    const { ctl, lengths, slot } = ringViews(sab, layout);
+    this.#reader = new Worker(readerScript(), { workerData: { fd: this.#fd, sab, layout } });
+    // Not unref'd: while the connection lives, the reader keeps the process alive (Deno
+    // has nothing else pending while it waits for INIT, and would exit).
+    this.#reader.on("error", (e) => {
+      this.#initDone?.(e);
+      this.#close();
+    });
+    this.#ring = ctl;
+    let tail = 0;
+    const pump = (): void => {
+      for (;;) {
+        let head: number;
+        while (tail < (head = Atomics.load(ctl, RING.HEAD))) {
+          const i = tail % layout.slots;
+          const n = lengths[i];
+          if (this.#closed) return;
+          if (n < 0) {
+            // The reader stopped: ENODEV is the unmount; anything else ends the connection too.
+            if (n !== -ENODEV) this.#initDone?.(new Error(`reading /dev/fuse failed: errno ${-n}`));
+            return this.#close();
+          }
+          this.#handle(slot(i).subarray(0, n));
+          tail++;
+          Atomics.store(ctl, RING.TAIL, tail);
+          Atomics.notify(ctl, RING.TAIL);
+        }
+        if (this.#closed) return;
+        // One wake-up for whatever the reader publishes next (several requests, under load).
+        const w = Atomics.waitAsync(ctl, RING.HEAD, head);
+        if (w.async) {
+          void w.value.then(pump);
+          return;
+        }
+      }
+    };
+    pump();
+  }
+
+  /** One read of the device at a time through the async fs API, each request handled as it comes. */
   #readLoop(): void {
     const buf = Buffer.alloc(this.#maxWrite + 8192);
     const again = () => {
@@ -316,6 +399,56 @@ function inoOf(path: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
   return (h >>> 0) | 0x80000000;
+}
+
+/** The mount at `mountpoint` in /proc/self/mountinfo, last one wins (octal escapes decoded). */
+async function mountAt(mountpoint: string): Promise<{ dev: string; fstype: string } | null> {
+  const info = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
+  let found: { dev: string; fstype: string } | null = null;
+  for (const line of info.split("\n")) {
+    const f = line.split(" ");
+    const mp = f[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const dash = f.indexOf("-");
+    if (mp === mountpoint && dash > 0) found = { dev: f[2], fstype: f[dash + 1] };
+  }
+  return found;
+}
+
+/**
+ * A dead mount (its daemon gone: ENOTCONN) is detached; a live one is refused, as fuse-native
+ * does ("Mountpoint in use") — it belongs to a running daemon.
+ */
+async function clearStaleMount(mountpoint: string): Promise<void> {
+  if (!(await mountAt(mountpoint))) return;
+  // Someone else's mount (never ours: not mounted yet), so an async stat is safe.
+  const alive = await stat(mountpoint).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code !== "ENOTCONN",
+  );
+  if (alive) throw Object.assign(new Error(`${mountpoint}: Mountpoint in use (a live filesystem is mounted there)`), { code: "EBUSY" });
+  await run("fusermount3", ["-uz", mountpoint]).catch(() => run("umount", ["-l", mountpoint]).catch(() => {}));
+}
+
+/**
+ * The fusectl file that aborts this mount's connection: /sys/fs/fuse/connections/<minor of the
+ * mount's device>/abort. fusectl is mounted where it is not (systemd does it at boot; some
+ * containers do not). Null when it cannot be had: then close() only closes the descriptor.
+ */
+async function connectionAbortFile(mountpoint: string): Promise<string | null> {
+  const m = await mountAt(mountpoint);
+  const minor = m?.dev.split(":")[1];
+  if (!minor) return null;
+  const dir = "/sys/fs/fuse/connections";
+  const file = `${dir}/${minor}/abort`;
+  if (await stat(file).then(() => true, () => false)) return file;
+  if ((await mountAt(dir))?.fstype !== "fusectl") await run("mount", ["-t", "fusectl", "fusectl", dir]).catch(() => {});
+  return (await stat(file).then(() => true, () => false)) ? file : null;
+}
+
+/** The reader thread's script: the built one (a worker cannot run the .ts sources). */
+function readerScript(): URL {
+  const here = new URL(import.meta.url);
+  return here.pathname.endsWith(".ts") ? new URL("../dist/fs/devfuse_reader.js", here) : new URL("./devfuse_reader.js", here);
 }
 
 function run(cmd: string, args: string[], stdio: (number | "ignore" | "pipe")[] = ["ignore", "ignore", "pipe"]): Promise<void> {

@@ -16,6 +16,22 @@ t.test("SIGTERM stops the agents, unmounts and exits 0", async (t) => {
   t.ok(await until(() => !alive(pid)), "the agent was stopped");
 });
 
+t.test("SIGTERM while a client holds a file of the tree open: the daemon still exits at once", async (t) => {
+  const d = await startDaemon(t);
+  const flag = `${d.mount}-held`;
+  t.teardown(() => sh(`rm -f '${flag}' '${flag}.go'`));
+  // An idle holder: an open descriptor keeps the mount busy, nothing is in flight.
+  const holder = d.sh(`exec 3< "$M/status"; touch '${flag}'; while [ ! -e '${flag}.go' ]; do sleep 0.05; done; cat <&3 >/dev/null 2>&1 && echo read-ok || echo read-failed`);
+  t.ok(await until(async () => (await sh(`test -e '${flag}'`)).code === 0), "the holder has the file open");
+  const t0 = performance.now();
+  t.equal(await d.stop("SIGTERM"), 0, "exit 0");
+  const ms = Math.round(performance.now() - t0);
+  t.ok(ms < 3000, `exited in ${ms} ms, not when the holder lets go`);
+  t.equal(await mounted(d.mount), false, "no mount left");
+  await sh(`touch '${flag}.go'`);
+  t.equal((await holder).stdout.trim(), "read-failed", "the holder's descriptor is dead (ENOTCONN), not served by nobody");
+});
+
 t.test("kill -9 of the daemon, then up again on the same mountpoint mounts cleanly", async (t) => {
   const d1 = await startDaemon(t);
   await d1.sh('echo "spawn 7 a none -- sleep 1000" > "$M/ctl"');
@@ -51,7 +67,8 @@ t.test("a dead mount (daemon and its auto_unmount watchdog both killed) is clear
 
 t.test("a live mountpoint is refused, not stacked", async (t) => {
   const d1 = await startDaemon(t);
-  const r = await sh(`node dist/bin/agentsys.js up --mount '${d1.mount}' --state '${d1.mount}-other-state'`, {}, undefined, 8000);
+  const backend = process.env.AGENTSYS_BACKEND ? `--backend ${process.env.AGENTSYS_BACKEND}` : "";
+  const r = await sh(`node dist/bin/agentsys.js up --mount '${d1.mount}' --state '${d1.mount}-other-state' ${backend}`, {}, undefined, 8000);
   await sh(`rm -rf '${d1.mount}-other-state'`);
   t.equal(r.code, 1, "second daemon exits 1");
   t.match(r.stderr, /Mountpoint in use/);
