@@ -79,6 +79,10 @@ t.test("kill -9 under load, restart: clean mount, agents re-adopted, nothing ack
   // The restarts went through the daemon's spawner process; when the daemon dies, it goes too.
   const spawners = await childrenOf(d.child.pid!, "spawner_main");
   t.equal(spawners.length, 1, "one spawner process");
+  // Agents outlive a killed daemon (for re-adoption): these are ours to end.
+  t.teardown(() => {
+    for (const a of j.agents) if (alive(a.pid)) process.kill(a.pid, "SIGKILL");
+  });
   await d.stop("SIGKILL");
   t.ok(await until(() => spawners.every((p) => !alive(p)), 5000), "the spawner exits with its daemon");
 });
