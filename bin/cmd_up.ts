@@ -30,9 +30,9 @@ export const UP_COMMAND: CliCommand = {
     "  --fleet FILE        start the agents of a fleet file (YAML or JSON) in dependency order\n" +
     "  --window MS         sampling window (default 1000; 0 = no sampling)\n" +
     "  --grace MS          SIGTERM → SIGKILL grace on stop (default 5000)\n" +
-    "  --backend NAME      FUSE backend: fuse-native (default on Node) or devfuse (the kernel\n" +
-    "                      protocol over /dev/fuse, no libfuse; root only; the one under Deno;\n" +
-    "                      docs/fs.md)\n" +
+    "  --backend NAME      FUSE backend: devfuse (the kernel protocol over /dev/fuse, no libfuse;\n" +
+    "                      root only; the default as root and under Deno) or fuse-native\n" +
+    "                      (libfuse 2 through fusermount; the default for other users) — docs/fs.md\n" +
     "  --pids-max N        processes and threads per agent, its children included (cgroup v1\n" +
     "                      pids; default 4096, 0 = no limit): a fork bomb gets EAGAIN\n" +
     "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
@@ -59,9 +59,11 @@ export const UP_COMMAND: CliCommand = {
     const windowMs = intFlag(args.flags, "window", 1000);
     const graceMs = intFlag(args.flags, "grace", 5000);
     const pidsMax = intFlag(args.flags, "pids-max", 4096);
-    // fuse-native aborts under Deno (FUSE-NOTES), so there the kernel-protocol backend is the default.
+    // The kernel-protocol backend is the default where it can mount — as root (docs/fs.md,
+    // docs/performance.md: faster under load, no libfuse threads, knows its callers); others
+    // get fuse-native, which mounts through fusermount. fuse-native aborts under Deno.
     const onDeno = runtimeName().startsWith("deno");
-    const backendName = (args.flags.backend as string | undefined) ?? (onDeno ? "devfuse" : "fuse-native");
+    const backendName = (args.flags.backend as string | undefined) ?? (onDeno || process.getuid?.() === 0 ? "devfuse" : "fuse-native");
     if (!(backendName in BACKENDS)) throw new UsageError(`--backend ${backendName}: expected one of ${Object.keys(BACKENDS).join(", ")}`);
     if (onDeno && backendName === "fuse-native") throw new UsageError("--backend fuse-native: the fuse-native binding aborts under Deno; use --backend devfuse (the default there)");
     const backend = BACKENDS[backendName as keyof typeof BACKENDS];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { closeSync, openSync, read, writeFileSync, writeSync, writevSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsCaller, type FsOps, type MountOptions } from "./backend.ts";
 import { RING, ringBytes, ringViews, type RingLayout } from "./devfuse_ring.ts";
 import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, OUT_HEADER_SIZE, parseRequest, ShortBody, statfsOut, writeOut, writeOutHeader, type Attr, type InHeader } from "./fuse_proto.ts";
@@ -59,6 +59,7 @@ class DevFuseBackend implements FsBackend {
 
   async mount(): Promise<void> {
     await clearStaleMount(this.#mountpoint);
+    await mkdir(this.#mountpoint, { recursive: true }); // as fuse-native's `mkdir` option
     this.#fd = openSync("/dev/fuse", "r+");
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;

@@ -93,7 +93,7 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
   // Sampling changes CPU and memory columns between two reads; tests of the tree's formats
   // and read consistency run without it unless they ask for a window.
   if (!extraArgs.includes("--window")) extraArgs = [...extraArgs, "--window", "0"];
-  // The whole suite can run against another FUSE backend: AGENTSYS_BACKEND=devfuse npm test.
+  // The whole suite can run against either FUSE backend: AGENTSYS_BACKEND=fuse-native npm test.
   if (process.env.AGENTSYS_BACKEND && !extraArgs.includes("--backend")) extraArgs = [...extraArgs, "--backend", process.env.AGENTSYS_BACKEND];
   const child = spawn(...clean(...runtime([BIN, "up", "--mount", mount, "--state", state, ...extraArgs])), { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (log += d));

@@ -4,9 +4,9 @@ import { agentsys } from "../cli/cli.ts";
 import { startDaemon } from "./daemon.ts";
 
 /**
- * What only the /dev/fuse backend does (the rest of the fs suite runs on it with
- * AGENTSYS_BACKEND=devfuse): the caller's uid in the audit trail, ENOSYS for what the tree
- * does not implement, statfs.
+ * What only the /dev/fuse backend does (the rest of the fs suite runs on it as root, where it
+ * is the default, and again with AGENTSYS_BACKEND=fuse-native): the caller's uid in the audit
+ * trail, ENOSYS for what the tree does not implement, statfs.
  */
 t.test("devfuse backend: caller identity in the audit trail, ENOSYS, statfs", { skip: process.getuid?.() !== 0 ? "mounting /dev/fuse needs root" : false }, async (t) => {
   const d = await startDaemon(t, ["--backend", "devfuse"]);
