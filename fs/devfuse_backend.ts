@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { closeSync, openSync, read, writeFileSync, writeSync, writevSync } from "node:fs";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsCaller, type FsOps, type MountOptions } from "./backend.ts";
+import { clearStaleMount, connectionAbortFile, run } from "./devfuse_mount.ts";
 import { RING, ringBytes, ringViews, type RingLayout } from "./devfuse_ring.ts";
 import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, OUT_HEADER_SIZE, parseRequest, ShortBody, statfsOut, writeOut, writeOutHeader, type Attr, type InHeader } from "./fuse_proto.ts";
 
@@ -402,62 +403,8 @@ function inoOf(path: string): number {
   return (h >>> 0) | 0x80000000;
 }
 
-/** The mount at `mountpoint` in /proc/self/mountinfo, last one wins (octal escapes decoded). */
-async function mountAt(mountpoint: string): Promise<{ dev: string; fstype: string } | null> {
-  const info = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
-  let found: { dev: string; fstype: string } | null = null;
-  for (const line of info.split("\n")) {
-    const f = line.split(" ");
-    const mp = f[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    const dash = f.indexOf("-");
-    if (mp === mountpoint && dash > 0) found = { dev: f[2], fstype: f[dash + 1] };
-  }
-  return found;
-}
-
-/**
- * A dead mount (its daemon gone: ENOTCONN) is detached; a live one is refused, as fuse-native
- * does ("Mountpoint in use") — it belongs to a running daemon.
- */
-async function clearStaleMount(mountpoint: string): Promise<void> {
-  if (!(await mountAt(mountpoint))) return;
-  // Someone else's mount (never ours: not mounted yet), so an async stat is safe.
-  const alive = await stat(mountpoint).then(
-    () => true,
-    (e: NodeJS.ErrnoException) => e.code !== "ENOTCONN",
-  );
-  if (alive) throw Object.assign(new Error(`${mountpoint}: Mountpoint in use (a live filesystem is mounted there)`), { code: "EBUSY" });
-  await run("fusermount3", ["-uz", mountpoint]).catch(() => run("umount", ["-l", mountpoint]).catch(() => {}));
-}
-
-/**
- * The fusectl file that aborts this mount's connection: /sys/fs/fuse/connections/<minor of the
- * mount's device>/abort. fusectl is mounted where it is not (systemd does it at boot; some
- * containers do not). Null when it cannot be had: then close() only closes the descriptor.
- */
-async function connectionAbortFile(mountpoint: string): Promise<string | null> {
-  const m = await mountAt(mountpoint);
-  const minor = m?.dev.split(":")[1];
-  if (!minor) return null;
-  const dir = "/sys/fs/fuse/connections";
-  const file = `${dir}/${minor}/abort`;
-  if (await stat(file).then(() => true, () => false)) return file;
-  if ((await mountAt(dir))?.fstype !== "fusectl") await run("mount", ["-t", "fusectl", "fusectl", dir]).catch(() => {});
-  return (await stat(file).then(() => true, () => false)) ? file : null;
-}
-
 /** The reader thread's script: the built one (a worker cannot run the .ts sources). */
 function readerScript(): URL {
   const here = new URL(import.meta.url);
   return here.pathname.endsWith(".ts") ? new URL("../dist/fs/devfuse_reader.js", here) : new URL("./devfuse_reader.js", here);
-}
-
-function run(cmd: string, args: string[], stdio: (number | "ignore" | "pipe")[] = ["ignore", "ignore", "pipe"]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio });
-    let err = "";
-    child.stderr?.on("data", (d) => (err += d));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")}: ${err.trim() || `exit ${code}`}`))));
-  });
 }
