@@ -9,6 +9,7 @@ import { DENO, startDaemon, until } from "./daemon.ts";
  * suites under Deno too (AGENTSYS_RUNTIME=deno); this is the smoke test `npm test` carries.
  */
 process.env.AGENTSYS_RUNTIME = "deno";
+delete process.env.AGENTSYS_BACKEND; // Deno has one backend (CI's fuse-native pass runs this file too)
 const root = process.getuid?.() === 0;
 
 t.test("under Deno: mounts, supervises real agents, journals, stops cleanly", { skip: root ? false : "mounting /dev/fuse needs root" }, async (t) => {
