@@ -43,7 +43,6 @@ interface Handle {
 }
 
 const MAX_PENDING = 8 << 20;
-/** What an agent may say about itself on its own `ctl` when it runs as another user. */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const EMPTY = new Uint8Array(0);
