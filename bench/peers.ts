@@ -315,11 +315,14 @@ async function crashOnce(marker: number): Promise<number> {
   const victim = pool[Math.floor(Math.random() * pool.length)];
   const parent = ppid(victim);
   const want = `sleep\0${marker}\0`;
-  const before = new Set(children(parent));
+  // agentsys restarts agents through its spawner process (a child of the daemon): a
+  // replacement may be the spawner's child while the victim was the daemon's.
+  const parents = [parent, ...children(parent).filter((c) => cmdline(c).includes("spawner_main"))];
+  const before = new Set(parents.flatMap(children));
   process.kill(victim, "SIGKILL");
   const t0 = now();
   for (;;) {
-    for (const c of children(parent)) if (!before.has(c) && cmdline(c).endsWith(want)) return now() - t0;
+    for (const p of parents) for (const c of children(p)) if (!before.has(c) && cmdline(c).endsWith(want)) return now() - t0;
     if (now() - t0 > 30_000) throw new Error(`no replacement for ${victim} after 30 s`);
     await new Promise((r) => setImmediate(r));
   }
