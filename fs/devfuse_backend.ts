@@ -41,7 +41,6 @@ class DevFuseBackend implements FsBackend {
   #fd = -1;
   #closed = false;
   #watchdog: ChildProcess | null = null;
-  #reader: Worker | null = null;
   #ring: Int32Array | null = null;
   #abortFile: string | null = null;
   readonly #nodes = new Map<number, Node>([[1, { path: "/", lookups: 1 }]]);
@@ -132,10 +131,10 @@ class DevFuseBackend implements FsBackend {
     const layout: RingLayout = { slots: RING_SLOTS, slotBytes: this.#maxWrite + 8192 };
     const sab = new SharedArrayBuffer(ringBytes(layout));
     const { ctl, lengths, slot } = ringViews(sab, layout);
-    this.#reader = new Worker(readerScript(), { workerData: { fd: this.#fd, sab, layout } });
-    // Not unref'd: while the connection lives, the reader keeps the process alive (Deno
-    // has nothing else pending while it waits for INIT, and would exit).
-    this.#reader.on("error", (e) => {
+    const reader = new Worker(readerScript(), { workerData: { fd: this.#fd, sab, layout } });
+    // Not unref'd: while the connection lives, the reader keeps the daemon alive (it ends on
+    // ENODEV or when close() sets CLOSED).
+    reader.on("error", (e) => {
       this.#initDone?.(e);
       this.#close();
     });
