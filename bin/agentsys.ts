@@ -35,6 +35,7 @@ const COMMANDS: Record<string, [string, string, Loader]> = {
   profile: ["SIS read", "one agent's operation profile", sis("profile")],
   gwstatus: ["SIS read", "cloud gateway status", sis("gwstatus")],
   dump: ["SIS read", "telemetry, agents, compliance and gateway in one report", sis("dump")],
+  spec: ["read", "one agent's whole spec, env values included (owner, agent's user, read group)", sis("spec")],
   spawn: ["control", "start an agent (prints its id)", control("spawn")],
   kill: ["control", "SIGKILL an agent's process group now (no restart)", control("kill")],
   stop: ["control", "SIGTERM an agent, SIGKILL after the grace (no restart)", control("stop")],

@@ -17,7 +17,7 @@ export const APPLY_COMMAND: CliCommand = {
     const plan = await readFleet(args.positionals[0]);
     const c = new TreeClient(args.flags.mount as string | undefined);
     await c.ensureMounted();
-    const results = await applyFleet({ exec: (l) => c.exec(l), agents: async () => (await c.agents()).agents }, plan, { startTimeoutMs: intFlag(args.flags, "timeout", 10_000) });
+    const results = await applyFleet({ exec: (l) => c.exec(l), agents: async () => (await c.agentsWithSpecs()).agents }, plan, { startTimeoutMs: intFlag(args.flags, "timeout", 10_000) });
     if (args.flags.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
     else for (const r of results) process.stdout.write(`${r.action.padEnd(10)} ${String(r.id).padStart(5)}  ${r.name}${r.detail ? `: ${r.detail}` : ""}\n`);
     const bad = results.filter((r) => r.action === "failed" || r.action === "skipped");

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { auditLine } from "../lib/mod.ts";
 import { agentIdArg, CliError, intFlag, UsageError, type CliCommand, type ParsedArgs } from "./cli.ts";
 import { ringCommand, parseAuditLine } from "./cmd_streams.ts";
@@ -13,7 +13,7 @@ import { TreeClient } from "./tree_client.ts";
  */
 const tail = ringCommand("audit", parseAuditLine);
 
-async function journalPath(args: ParsedArgs): Promise<string> {
+async function stateDir(args: ParsedArgs): Promise<string> {
   let state = args.flags.state as string | undefined;
   if (!state) {
     try {
@@ -22,7 +22,11 @@ async function journalPath(args: ParsedArgs): Promise<string> {
       // no daemon: the default state directory
     }
   }
-  const path = `${state ?? defaultStateDir()}/agentsys.db`;
+  return state ?? defaultStateDir();
+}
+
+async function journalPath(args: ParsedArgs): Promise<string> {
+  const path = `${await stateDir(args)}/agentsys.db`;
   if (!existsSync(path)) throw new CliError(`no journal at ${path} (pass --state DIR)`, "ENOENT");
   return path;
 }
@@ -36,21 +40,46 @@ async function openJournal(path: string) {
   }
 }
 
+/** The daemon's secret digest (its key in the state directory: the owner's and the read group's). */
+async function secretDigest(dir: string) {
+  const { createSecretDigest, AUDIT_KEY_FILE } = await import("../lib/host/mod.ts");
+  try {
+    return createSecretDigest(readFileSync(`${dir}/${AUDIT_KEY_FILE}`));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${dir}/${AUDIT_KEY_FILE}: ${code === "ENOENT" ? "no key (has a daemon run on this state directory?)" : (e as Error).message}`, code ?? "EIO");
+  }
+}
+
+/** Everything on stdin, without one trailing newline (so `echo "$KEY" |` digests the key itself). */
+async function stdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
 export const AUDIT_COMMAND: CliCommand = {
   name: "audit",
   usage:
-    "audit [-f] [--agent ID] [--since TIME] [-n N] [--json]\n       agentsys audit verify [--state DIR]\n\n" +
+    "audit [-f] [--agent ID] [--since TIME] [-n N] [--json]\n       agentsys audit verify [--state DIR]\n       agentsys audit digest [--state DIR] < value\n\n" +
     "  -f, --follow   keep printing new entries (the tree's tail)\n" +
     "  --agent ID     only this agent's entries (whole journal)\n" +
     "  --since TIME   entries at or after an ISO time, e.g. 2026-11-29T10:00 (whole journal)\n" +
     "  -n, --lines N  the last N entries\n" +
     "  --json         one JSON object per line\n" +
-    "  verify         check the hash chain: exit 0 intact, 1 where it breaks",
+    "  verify         check the hash chain: exit 0 intact, 1 where it breaks\n" +
+    "  digest         the digest the trail shows for a secret value read from stdin (environment\n" +
+    "                 values appear only so): compare to prove what was set",
   flags: { ...tail.flags, since: { type: "string" }, state: { type: "string" } },
   positionals: [0, 1],
   async run(args) {
     const sub = args.positionals[0];
-    if (sub !== undefined && sub !== "verify") throw new UsageError(`unknown audit subcommand "${sub}" (expected verify)`);
+    if (sub !== undefined && sub !== "verify" && sub !== "digest") throw new UsageError(`unknown audit subcommand "${sub}" (expected verify or digest)`);
+    if (sub === "digest") {
+      const digest = await secretDigest(await stateDir(args));
+      process.stdout.write(`${digest(await stdinText())}\n`);
+      return 0;
+    }
     if (sub === "verify") {
       const path = await journalPath(args);
       const j = await openJournal(path);
@@ -64,11 +93,15 @@ export const AUDIT_COMMAND: CliCommand = {
     const since = args.flags.since as string | undefined;
     if (since !== undefined && Number.isNaN(Date.parse(since))) throw new UsageError(`--since "${since}": expected an ISO time like 2026-11-29T10:00:00Z`);
     const agent = args.flags.agent === undefined ? undefined : agentIdArg(args.flags.agent as string);
+    const dir = await stateDir(args);
     const j = await openJournal(await journalPath(args));
+    // Entries journaled before writes were redacted are shown as the tree shows them.
+    const { redactCommandText } = await import("../syscalls/mod.ts");
+    const digest = await secretDigest(dir).catch(() => () => "(not shown)");
     const rows = j.audit({ agent, since: since === undefined ? undefined : new Date(since).toISOString(), limit: intFlag(args.flags, "lines", 0) || undefined });
     j.close();
     for (const e of rows) {
-      const line = auditLine(e);
+      const line = auditLine({ ...e, detail: redactCommandText(e.detail, digest) });
       // From the journal the caller's uid is known too (where the FUSE backend could tell).
       process.stdout.write(args.flags.json ? JSON.stringify({ ...parseAuditLine(line), uid: e.uid }) + "\n" : line + "\n");
     }

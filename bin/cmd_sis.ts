@@ -108,6 +108,11 @@ export const SIS_READ_COMMANDS: CliCommand[] = [
   perAgent("policy", "policy", "policy"),
   perAgent("profile", "profile", "profile"),
   readCommand("gwstatus", "gwstatus [--json]", [0, 0], async () => ({ text: GATEWAY_UNAVAILABLE, json: { available: false } })),
+  // Not SIS's: the spec with its environment values, which every other view shows as "(set)".
+  readCommand("spec", "spec <id>\n\n  The agent's whole spec as JSON, environment values included: readable by the daemon's\n  owner, the agent's own user and the read group (up --read-group) only.", [1, 1], async (c, args) => {
+    const spec = await c.spec(agentIdArg(args.positionals[0]));
+    return { text: JSON.stringify(spec, null, 2) + "\n", json: spec };
+  }),
   readCommand("dump", "dump [--json]", [0, 0], async (c) => {
     const [all, compliance, snapshot] = await Promise.all([c.agents(), c.read("compliance"), c.read("telemetry")]);
     return {

@@ -104,6 +104,7 @@ export const STREAM_COMMANDS: CliCommand[] = [
  */
 async function follow(path: string, print: (text: string) => void): Promise<never> {
   const fh = await open(path, "r").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "EACCES") throw new CliError(`${path}: permission denied (the state directory is the daemon owner's and the read group's; without -f, the agent's user gets the last lines from the tree)`, e.code);
     throw new CliError(`${path}: ${e.message}`, e.code);
   });
   let pos = (await fh.stat()).size;

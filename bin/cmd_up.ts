@@ -1,10 +1,10 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
-import { AgentLogs, CgroupV1, Durability, Journal, ProcessHost } from "../lib/host/mod.ts";
-import { applyTextCommands, type FleetPlan } from "../syscalls/mod.ts";
+import { AgentLogs, CgroupV1, createSecretDigest, Durability, Journal, loadAuditKey, ProcessHost, secureStateDir, stateFileMode } from "../lib/host/mod.ts";
+import { applyTextCommands, redactCommandText, type FleetPlan } from "../syscalls/mod.ts";
 import { createDevFuseBackend, createFuseNativeBackend, mountAgentFs } from "../fs/mod.ts";
 import { intFlag, UsageError, type CliCommand } from "./cli.ts";
-import { defaultMountpoint, defaultStateDir, isDaemon, packageVersion, pidFile, runtimeName } from "./config.ts";
+import { defaultMountpoint, defaultStateDir, groupId, isDaemon, packageVersion, pidFile, runtimeName } from "./config.ts";
 import { applyFleet } from "./fleet_apply.ts";
 import { readFleet } from "./fleet_file.ts";
 import { startMetricsServer } from "./metrics_server.ts";
@@ -21,7 +21,8 @@ export const UP_COMMAND: CliCommand = {
   usage:
     "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS] [--pids-max N]\n" +
     "   [--backend fuse-native|devfuse]\n" +
-    "   [--metrics-port N] [--metrics-addr HOST] [--keep-agents] [--ephemeral] [--debug]\n\n" +
+    "   [--metrics-port N] [--metrics-addr HOST] [--read-group NAME] [--keep-agents] [--ephemeral]\n" +
+    "   [--debug]\n\n" +
     "  --mount DIR         mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,\n" +
     "                      else ${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)\n" +
     "  --state DIR         state directory: agents' output in DIR/logs, the pid file (default:\n" +
@@ -37,6 +38,9 @@ export const UP_COMMAND: CliCommand = {
     "                      pids; default 4096, 0 = no limit): a fork bomb gets EAGAIN\n" +
     "  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0 = any free port)\n" +
     "  --metrics-addr HOST address for --metrics-port (default 127.0.0.1)\n" +
+    "  --read-group NAME   this group may read what is otherwise the daemon owner's and each\n" +
+    "                      agent's user's only: agents' specs with their environment, their\n" +
+    "                      logs, the state directory (like the journal's adm group)\n" +
     "  --keep-agents       on SIGINT/SIGTERM, unmount but leave the agents running (the next\n" +
     "                      daemon on the same state directory re-adopts them)\n" +
     "  --ephemeral         no journal: nothing survives the daemon (test harnesses)\n" +
@@ -50,6 +54,7 @@ export const UP_COMMAND: CliCommand = {
     backend: { type: "string" },
     "metrics-port": { type: "string" },
     "metrics-addr": { type: "string" },
+    "read-group": { type: "string" },
     ephemeral: { type: "boolean" },
     "keep-agents": { type: "boolean" },
     debug: { type: "boolean" },
@@ -74,14 +79,21 @@ export const UP_COMMAND: CliCommand = {
     const mountpoint = (args.flags.mount as string | undefined) ?? defaultMountpoint();
     const stateDir = (args.flags.state as string | undefined) ?? defaultStateDir();
     const keep = args.flags["keep-agents"] === true;
+    const readGroup = args.flags["read-group"] as string | undefined;
+    const readGid = readGroup === undefined ? undefined : groupId(readGroup);
+    if (readGroup !== undefined && readGid === undefined) throw new UsageError(`--read-group ${readGroup}: no such group`);
 
     // One daemon per state directory, checked before anything is touched (the journal, the
     // agents): a second `up` must not restore and start the first one's agents.
-    await mkdir(`${stateDir}/logs`, { recursive: true });
+    await mkdir(`${stateDir}/logs`, { recursive: true, mode: 0o700 });
     await refuseIfStateInUse(stateDir);
-    await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`);
+    await writeFile(pidFile(stateDir), `${process.pid}\n${mountpoint}\n`, { mode: stateFileMode(readGid) });
+    // Owner-only (or the read group's) before the journal or a log is written: they hold
+    // agents' environments and output (SPEC §9, Secrets).
+    const secretDigest = createSecretDigest(loadAuditKey(stateDir, stateFileMode(readGid)));
+    secureStateDir(stateDir, { readGid, journal: args.flags.ephemeral === true ? undefined : "agentsys.db", log });
     const sup = new AgentSupervisor();
-    const logs = new AgentLogs(`${stateDir}/logs`);
+    const logs = new AgentLogs(`${stateDir}/logs`, undefined, readGid);
     const cgroup = await CgroupV1.detect(undefined, pidsMax);
     sup.enforcement = { cpu: cgroup?.cpuRoot ? "cgroup-v1" : "signals", memory: cgroup?.memoryRoot ? "cgroup-v1" : "sampled" };
     log(
@@ -109,7 +121,7 @@ export const UP_COMMAND: CliCommand = {
     let mounted;
     try {
       // A live mountpoint fails here ("Mountpoint in use"), before any agent is restored.
-      mounted = await mountAgentFs({ sup, host, mountpoint, backend, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.persist(scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id), agentOfPid: (pid) => host.agentOfProcess(pid) });
+      mounted = await mountAgentFs({ sup, host, mountpoint, backend, debug: args.flags.debug === true, agentLog: (id) => host.agentLog(id), json, persist: dur ? (scope) => dur.persist(scope) : undefined, auditTail: dur ? (n) => dur.journal.audit({ limit: n }) : undefined, agentUid: (id) => host.uidOf(id), agentOfPid: (pid) => host.agentOfProcess(pid), secretDigest, readGid });
     } catch (e) {
       await host.shutdown();
       dur?.journal.close();
@@ -170,13 +182,14 @@ export const UP_COMMAND: CliCommand = {
         async exec(line: string) {
           if (stopping) throw new Error("the daemon is shutting down");
           const r = applyTextCommands(ctx, line);
-          sup.policy.audit(0, "write", `fleet: ${line}`.slice(0, 200), r.code, { via: "fleet" });
+          sup.policy.audit(0, "write", `fleet: ${redactCommandText(line, secretDigest)}`, r.code, { via: "fleet" });
           const durable = durability ? durability.flush(r.code >= 0) : 0;
           if (r.code < 0) throw new Error(`${errnoName(r.code)}: ${r.reason}`);
           if (durable < 0) throw new Error(`${errnoName(durable)}: the change could not be journaled; it was undone`);
           return r.results[r.results.length - 1]?.code ?? 0;
         },
-        agents: async () => agentsJson(sup, json).agents,
+        // Whole specs (the views show env values as "(set)"), so unchanged agents compare equal.
+        agents: async () => agentsJson(sup, json).agents.map((a) => ({ ...a, spec: sup.specOf(a.agent_id) ?? null })),
       };
       const results = await applyFleet(target, fleet, { log });
       const count = (a: string) => results.filter((r) => r.action === a).length;

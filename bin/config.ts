@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
@@ -45,4 +46,18 @@ export async function isDaemon(pid: number): Promise<boolean> {
 export function runtimeName(): string {
   const deno = (process.versions as Record<string, string | undefined>).deno;
   return deno ? `deno ${deno}` : `node ${process.versions.node}`;
+}
+
+/** A group name or number → gid (from /etc/group, else `getent group`), or undefined. */
+export function groupId(name: string): number | undefined {
+  if (/^\d+$/.test(name)) return Number(name);
+  const fromFile = readFileSync("/etc/group", "utf8").split("\n").map((l) => l.split(":")).find((f) => f[0] === name);
+  if (fromFile && /^\d+$/.test(fromFile[2] ?? "")) return Number(fromFile[2]);
+  try {
+    const out = execFileSync("getent", ["group", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const gid = out.split(":")[2];
+    return /^\d+$/.test(gid ?? "") ? Number(gid) : undefined;
+  } catch {
+    return undefined;
+  }
 }

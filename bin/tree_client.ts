@@ -1,5 +1,5 @@
 import { open, readFile, stat } from "node:fs/promises";
-import type { AgentJson, AgentsJson } from "../lib/mod.ts";
+import type { AgentJson, AgentSpec, AgentsJson } from "../lib/mod.ts";
 import { CliError } from "./cli.ts";
 import { defaultMountpoint } from "./config.ts";
 
@@ -45,6 +45,27 @@ export class TreeClient {
   }
 
   /**
+   * The agent's whole spec, environment values included (`agents/<id>/spec.json`: the daemon's
+   * owner, the agent's user and the read group only); EACCES for anyone else.
+   */
+  async spec(id: number): Promise<AgentSpec | null> {
+    return JSON.parse(await this.read(`agents/${id}/spec.json`, id)) as AgentSpec | null;
+  }
+
+  /** `agents()` with whole specs where the caller may read them (the views show env values as "(set)"). */
+  async agentsWithSpecs(): Promise<AgentsJson> {
+    const all = await this.agents();
+    for (const a of all.agents) {
+      if (!a.spec?.env) continue;
+      a.spec = await this.spec(a.agent_id).catch((e: CliError) => {
+        if (e.errno === "EACCES" || e.errno === "ESRCH") return a.spec; // not ours to see, or gone meanwhile
+        throw e;
+      });
+    }
+    return all;
+  }
+
+  /**
    * Apply one command line through a control file (`ctl` by default) and return the value of
    * its `ok N` reply; a refusal throws CliError with the errno and the daemon's reason.
    */
@@ -80,7 +101,10 @@ export class TreeClient {
       if (agent !== undefined) return new CliError(`no such agent: ${agent}`, "ESRCH");
     }
     if (e.code === "ENOTCONN") return new CliError(`the daemon serving ${this.mount} is gone (stale mount); clear it with: fusermount -uz ${this.mount}`, e.code);
-    if (e.code === "EACCES") return new CliError(`${this.mount}/${rel}: permission denied (control files are for the daemon's owner)`, e.code);
+    if (e.code === "EACCES") {
+      const why = rel.endsWith("/spec.json") || rel.endsWith("/log") ? "an agent's spec and log are for the daemon's owner, the agent's user and the read group" : "control files are for the daemon's owner";
+      return new CliError(`${this.mount}/${rel}: permission denied (${why})`, e.code);
+    }
     return new CliError(`${this.mount}/${rel}: ${e.message}`, e.code);
   }
 }

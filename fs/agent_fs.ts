@@ -1,5 +1,5 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
-import { applyRecords, applyTextCommands, decodeRequests, SELF_VERBS, type DispatchContext, type TextOutcome } from "../syscalls/mod.ts";
+import { applyRecords, applyTextCommands, decodeRequests, redactCommandText, SELF_VERBS, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { BYTE_RENDERERS, RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
@@ -27,6 +27,13 @@ export interface AgentFsOptions {
   /** The agent a process (and its descendants) belongs to, for `agents/self`. */
   agentOfPid?: (pid: number) => number | undefined;
   lastErrorCapacity?: number;
+  /**
+   * The keyed digest that stands for environment values in the audit trail and `last_error`
+   * (SPEC §9, Secrets). Without one, values are shown as "(not shown)".
+   */
+  secretDigest?: SecretDigest;
+  /** The group that may read private files too (`up --read-group`): mode 0440 instead of 0400. */
+  readGid?: number;
 }
 
 interface Handle {
@@ -67,6 +74,8 @@ export class AgentFs implements FsOps {
   readonly #auditTail?: (limit: number) => AuditRecord[];
   readonly #agentUid: (id: number) => number | undefined;
   readonly #agentOfPid: (pid: number) => number | undefined;
+  readonly #redact: (text: string) => string;
+  readonly #readGid: number | undefined;
   #nextFh = 1;
   #caller: FsCaller | null = null;
   readonly #started = new Date();
@@ -84,6 +93,9 @@ export class AgentFs implements FsOps {
     this.#agentUid = options.agentUid ?? (() => undefined);
     this.#agentOfPid = options.agentOfPid ?? ((pid) => this.#sup.getAgentByPid(pid)?.agent_id);
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
+    const digest = options.secretDigest ?? (() => "(not shown)");
+    this.#redact = (text) => redactCommandText(text, digest);
+    this.#readGid = options.readGid;
   }
 
   /** The caller of the current request, when the backend can tell (FsOps.setCaller). */
@@ -113,8 +125,11 @@ export class AgentFs implements FsOps {
     const n = NODE[r.kind];
     const type = n.type === "dir" ? S_IFDIR : n.type === "link" ? S_IFLNK : S_IFREG;
     const size = n.type === "link" ? this.#linkTarget(r).length : 0;
-    const uid = r.kind === "agentCtl" ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
-    return { mode: type | n.mode, size, nlink: n.type === "dir" ? 2 : 1, uid, gid: this.#gid, mtime: n.type === "dir" ? this.#started : new Date() };
+    const priv = "private" in n;
+    const uid = r.kind === "agentCtl" || priv ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
+    const gid = priv && this.#readGid !== undefined ? this.#readGid : this.#gid;
+    const mode = priv && this.#readGid !== undefined ? n.mode | 0o040 : n.mode;
+    return { mode: type | mode, size, nlink: n.type === "dir" ? 2 : 1, uid, gid, mtime: n.type === "dir" ? this.#started : new Date() };
   }
 
   readdir(path: string): string[] | number {
@@ -165,7 +180,7 @@ export class AgentFs implements FsOps {
     if (h.kind === "ctl" || h.kind === "syscall" || h.kind === "agentCtl") return takeReplies(h, len);
     if (h.agent >= 0 && this.#sup.ctx.table.slotOfHandle(h.agent) < 0) return ERRNO.ENOENT; // agent gone
     if (pos === 0 || h.bytes === null) {
-      const ctx = { sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail };
+      const ctx = { sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail, redact: this.#redact };
       const renderBytes = BYTE_RENDERERS[h.kind];
       const render = RENDERERS[h.kind];
       if (renderBytes) h.bytes = renderBytes(ctx, h.arg);
@@ -214,20 +229,20 @@ export class AgentFs implements FsOps {
     // Lines before a line refused at run time stay applied: audited, journaled and answered
     // `ok` like a write of their own, then the refusal.
     const done = out.code < 0 ? out.applied.join("\n") : text.trim();
-    const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${done.slice(0, 200)}`, 0, { ...this.#ctx.caller, via });
+    const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${this.#redact(done)}`, 0, { ...this.#ctx.caller, via });
     // One command is audited under the agent it names; a write of several may name several.
     const durable = this.#persist(done.includes("\n") ? "all" : "touched");
     if (typeof durable === "number" && durable < 0) {
       // Not journaled, so the entry can still say what happened.
       entry.result = errnoName(durable);
-      this.#noteError(path, durable, "the write could not be made durable (state directory full or failing); it was undone", text.trim().slice(0, 200));
+      this.#noteError(path, durable, "the write could not be made durable (state directory full or failing); it was undone", this.#redact(text.trim()).slice(0, 200));
       if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(durable)}: the write could not be made durable; it was undone\n`));
       return durable;
     }
     // Answered once the journal's fsync covers it (other requests are served meanwhile).
     const acknowledge = (synced: number): number => {
       if (synced < 0) {
-        this.#noteError(path, synced, "the journal could not be synced to disk: whether this write survives a machine crash is unknown; restart the daemon", text.trim().slice(0, 200));
+        this.#noteError(path, synced, "the journal could not be synced to disk: whether this write survives a machine crash is unknown; restart the daemon", this.#redact(text.trim()).slice(0, 200));
         if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(synced)}: the journal could not be synced to disk\n`));
         return synced;
       }
@@ -302,9 +317,11 @@ export class AgentFs implements FsOps {
     return typeof durable === "number" ? acknowledge(durable) : durable.then(acknowledge);
   }
 
-  #reject(file: string, h: Handle, code: number, reason: string, line: string): number {
+  /** A refused write: `last_error`, the audit trail and the reply say why — never with the secrets it carried. */
+  #reject(file: string, h: Handle, code: number, reason: string, raw: string): number {
+    const line = this.#redact(raw);
     this.#noteError(file, code, reason, line);
-    this.#sup.policy.audit(this.#agentOf(h, line), "write", `${file}: ${line}`.slice(0, 200), code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
+    this.#sup.policy.audit(this.#agentOf(h, raw), "write", `${file}: ${line}`, code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
     if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
     return code;
   }

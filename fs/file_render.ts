@@ -32,6 +32,11 @@ export interface RenderContext {
   json?: JsonContext;
   /** The journaled audit trail's last entries (issue 6); else the in-memory trail. */
   auditTail?: (limit: number) => AuditRecord[];
+  /**
+   * Control-write text as everyone may read it (environment values digested): applied to the
+   * trail's details again at render, for entries journaled before writes were redacted.
+   */
+  redact: (text: string) => string;
 }
 
 
@@ -45,7 +50,7 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
   compliance: ({ sup }) => renderCompliance(sup),
   cloudGateway: () => "Cloud Gateway not initialized\n",
   events: ({ sup }) => renderEvents(sup),
-  audit: ({ sup, auditTail }) => renderAudit(auditTail ? auditTail(AUDIT_TAIL) : memoryTrail(sup)),
+  audit: ({ sup, auditTail, redact }) => renderAudit(auditTail ? auditTail(AUDIT_TAIL) : memoryTrail(sup), redact),
   metrics: ({ sup }) => renderMetrics(sup),
   limits: ({ sup }) => renderDefaultLimits(sup),
   recovery: ({ sup }) => renderDefaultRecovery(sup),
@@ -61,6 +66,7 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
   agentPolicy: ({ sup }, id) => renderAgentPolicy(sup, id),
   agentsJson: ({ sup, json }) => JSON.stringify(agentsJson(sup, json)) + "\n",
   agentJson: ({ sup, json }, id) => JSON.stringify(agentJson(sup, id, json) ?? null) + "\n",
+  agentSpec: ({ sup }, id) => JSON.stringify(sup.specOf(id) ?? null) + "\n",
 };
 
 /** Renderers that write bytes directly (the hot files); they take precedence over RENDERERS. */
@@ -69,9 +75,9 @@ export const BYTE_RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: 
 };
 
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */
-function renderAudit(entries: readonly AuditRecord[]): string {
+function renderAudit(entries: readonly AuditRecord[], redact: (text: string) => string): string {
   let out = "";
-  for (const e of entries) out += `${auditLine(e)}\n`;
+  for (const e of entries) out += `${auditLine({ ...e, detail: redact(e.detail) })}\n`;
   return out;
 }
 

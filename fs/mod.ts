@@ -1,5 +1,4 @@
-import type { AgentHost, AgentSupervisor, AuditRecord, JsonContext } from "../lib/mod.ts";
-import { AgentFs } from "./agent_fs.ts";
+import { AgentFs, type AgentFsOptions } from "./agent_fs.ts";
 import { DEFAULT_MAX_WRITE, type BackendFactory } from "./backend.ts";
 import { createFuseNativeBackend } from "./fuse_native_backend.ts";
 
@@ -9,19 +8,12 @@ export * from "./node_kind.ts";
 export { createFuseNativeBackend } from "./fuse_native_backend.ts";
 export { createDevFuseBackend } from "./devfuse_backend.ts";
 
-export interface MountAgentFsOptions {
-  sup: AgentSupervisor;
-  host?: AgentHost;
+/** The tree's options (the daemon's uid and gid are the mounting process's) and the mount's. */
+export interface MountAgentFsOptions extends Omit<AgentFsOptions, "uid" | "gid" | "maxWrite"> {
   mountpoint: string;
   backend?: BackendFactory;
   allowOther?: boolean;
   debug?: boolean;
-  agentLog?: (id: number) => string;
-  json?: JsonContext;
-  persist?: (scope: "touched" | "all") => number | Promise<number>;
-  auditTail?: (limit: number) => AuditRecord[];
-  agentUid?: (id: number) => number | undefined;
-  agentOfPid?: (pid: number) => number | undefined;
 }
 
 export interface MountedAgentFs {
@@ -42,7 +34,8 @@ export interface MountedAgentFs {
 export async function mountAgentFs(options: MountAgentFsOptions): Promise<MountedAgentFs> {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const gid = typeof process.getgid === "function" ? process.getgid() : 0;
-  const fs = new AgentFs({ sup: options.sup, host: options.host, uid, gid, maxWrite: DEFAULT_MAX_WRITE, agentLog: options.agentLog, json: options.json, persist: options.persist, auditTail: options.auditTail, agentUid: options.agentUid, agentOfPid: options.agentOfPid });
+  const { mountpoint: _m, backend: _b, allowOther: _a, debug: _d, ...treeOptions } = options;
+  const fs = new AgentFs({ ...treeOptions, uid, gid, maxWrite: DEFAULT_MAX_WRITE });
   const factory = options.backend ?? createFuseNativeBackend;
   const backend = factory(options.mountpoint, fs, { allowOther: options.allowOther ?? uid === 0, debug: options.debug, maxWrite: DEFAULT_MAX_WRITE });
   await backend.mount();

@@ -1,6 +1,9 @@
 /**
  * Every node of the tree, once, with its path pattern, type and mode (SPEC §5, §9). getattr,
  * readdir and open all derive from this table. `:id` is an AgentId, `:pid` a process id.
+ * `private` files are what procfs shows only to a process's owner (its environment): owned by
+ * the agent's user (the daemon's owner when the agent runs as the daemon's user), mode 0400,
+ * 0440 with the read group (`up --read-group`).
  */
 export const NODE = {
   root: { path: "/", type: "dir", mode: 0o555 },
@@ -28,8 +31,11 @@ export const NODE = {
   agentRisk: { path: "/agents/:id/risk", type: "file", mode: 0o444 },
   agentDeps: { path: "/agents/:id/deps", type: "file", mode: 0o444 },
   agentProfile: { path: "/agents/:id/profile", type: "file", mode: 0o444 },
-  agentLog: { path: "/agents/:id/log", type: "file", mode: 0o444 },
+  /** Private (SPEC §9, Secrets): agents print what they like, secrets included. */
+  agentLog: { path: "/agents/:id/log", type: "file", mode: 0o400, private: true },
   agentJson: { path: "/agents/:id/agent.json", type: "file", mode: 0o444 },
+  /** Private: the spec with its environment values, which agent.json shows as "(set)". */
+  agentSpec: { path: "/agents/:id/spec.json", type: "file", mode: 0o400, private: true },
   agentPolicy: { path: "/agents/:id/policy", type: "control", mode: 0o644 },
   agentCtl: { path: "/agents/:id/ctl", type: "control", mode: 0o200 },
   byPidDir: { path: "/by-pid", type: "dir", mode: 0o555 },

@@ -1,4 +1,4 @@
-import type { AgentSpec } from "./agent_spec.ts";
+import { publicSpec, type AgentSpec } from "./agent_spec.ts";
 import { STATE } from "./agent_state.ts";
 import type { AgentCompliance } from "./compliance_tracker.ts";
 import type { AgentProfile } from "./profiler.ts";
@@ -38,7 +38,11 @@ export interface AgentJson extends Omit<AgentInfo, "handle"> {
   deps: { depends_on: { id: number; type: string }[]; depended_on_by: { id: number; type: string }[] };
   policy: { capabilities: string[]; scope: Record<string, string | number>; auto_restart: boolean; max_restarts: number; violations: number; policy_changes: number };
   profile: AgentProfile | null;
-  /** The spec the process was started from; null for agents registered without a command. */
+  /**
+   * The spec the process was started from, environment values shown as "(set)" (the whole
+   * spec is `agents/<id>/spec.json`, for the daemon's owner and the agent's user); null for
+   * agents registered without a command.
+   */
   spec: AgentSpec | null;
   /** The agent's output file, when the daemon keeps one. */
   log_path: string | null;
@@ -105,7 +109,8 @@ export function agentJson(sup: AgentSupervisor, id: number, jc: JsonContext = {}
   const cpuRate = Math.round(sup.resources.cpuRate(id, 1));
   const { agent_id: _a, ...risk } = sup.compliance.of(id)!;
   const p = sup.policy.policyOf(id)!;
-  const spec = sup.specOf(id) ?? null;
+  const full = sup.specOf(id);
+  const spec = full ? publicSpec(full) : null;
   return {
     ...rest,
     metrics: sup.telemetry.metricsAt(slot),

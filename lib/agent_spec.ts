@@ -80,3 +80,17 @@ export const DEFAULT_MAX_RESTARTS = 3;
 export const FIRST_DYNAMIC_ID = 1000;
 /** Ids the allocator never hands out: 0 system, 1 agentd, 0xFFFF test (SPEC §3). */
 export const RESERVED_IDS: ReadonlySet<number> = new Set([0, 1, 0xffff]);
+
+/** What world-readable views show for each environment value (SPEC §9): the name says it is set. */
+export const ENV_VALUE_SHOWN = "(set)";
+
+/**
+ * The spec as everyone may see it: like `/proc/<pid>/environ`, environment values are for the
+ * daemon's owner and the agent's own user only (`agents/<id>/spec.json`); names stay.
+ */
+export function publicSpec(spec: AgentSpec): AgentSpec {
+  if (!spec.env) return spec;
+  const env: Record<string, string> = {};
+  for (const k of Object.keys(spec.env)) env[k] = ENV_VALUE_SHOWN;
+  return { ...spec, env };
+}

@@ -1,4 +1,5 @@
 import { fail, type CoreContext } from "./_context.ts";
+import { AUDIT_DETAIL_MAX } from "./audit_record.ts";
 import { ADMIN_BIT, capabilityIndex, capabilityNames, type CapabilityName } from "./capability.ts";
 import { FLAG } from "./agent_table.ts";
 import { ERRNO, errnoName } from "./errno.ts";
@@ -218,7 +219,7 @@ export class PolicyController {
       wall: new Date(this.#ctx.clock.wallMs()).toISOString(),
       agent,
       action,
-      detail,
+      detail: detail.length > AUDIT_DETAIL_MAX ? `${detail.slice(0, AUDIT_DETAIL_MAX - 1)}…` : detail,
       result: code >= 0 ? "ok" : errnoName(code),
       caller: { ...caller },
     };

@@ -225,6 +225,18 @@ export class AgentSupervisor {
     return -1;
   }
 
+  /**
+   * What `onAgentSpawn` would refuse of a spec (Admin, a cycle, an unknown capability…), for a
+   * host to ask before it starts the process: a refused spawn must not run its command at all.
+   * 0, or a negative errno with `lastReason`.
+   */
+  checkSpawn(spec: AgentSpec, options: SpawnOptions = NO_OPTIONS): number {
+    const id = spec.agent_id ? spec.agent_id : this.peekFreeId();
+    if (id < 0) return fail(this.ctx, ERRNO.ENOSPC, "Cannot allocate an agent id: every id is taken");
+    const mask = this.#checkSpec(id, spec, options);
+    return mask < 0 ? mask : 0;
+  }
+
   /** Validate what can be checked before anything is written; returns the capability mask. */
   #checkSpec(id: number, spec: AgentSpec, options: SpawnOptions): number {
     const ctx = this.ctx;

@@ -1,4 +1,5 @@
 import { CAPABILITY_NAMES, type CapabilityName, type PolicyPatch, type Scope } from "../lib/mod.ts";
+import { quoteToken } from "./token_quote.ts";
 
 /** A decoded value or the reason it could not be decoded. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -17,19 +18,19 @@ export function decodePatch(text: string): Decoded<PolicyPatch> {
   if ((head[0] === "+" || head[0] === "-") && t.length === 1) {
     const cap = head.slice(1);
     if (!(CAPABILITY_NAMES as readonly string[]).includes(cap)) {
-      return { ok: false, reason: `unknown capability "${cap}": expected one of ${CAPABILITY_NAMES.join(", ")}` };
+      return { ok: false, reason: `unknown capability ${quoteToken(cap)}: expected one of ${CAPABILITY_NAMES.join(", ")}` };
     }
     const capability = cap as CapabilityName;
     return { ok: true, value: head[0] === "+" ? { type: "AddCapability", capability } : { type: "RemoveCapability", capability } };
   }
   if (head === "restart") {
     if (t.length !== 2 || !/^\d{1,5}$/.test(t[1]) || Number(t[1]) > 65535) {
-      return { ok: false, reason: `"restart" takes one max_restarts number 0-65535, got "${t.slice(1).join(" ")}"` };
+      return { ok: false, reason: `"restart" takes one max_restarts number 0-65535, got ${quoteToken(t.slice(1).join(" "))}` };
     }
     return { ok: true, value: { type: "EnableAutoRestart", max_restarts: Number(t[1]) } };
   }
   if (head === "norestart") {
-    if (t.length !== 1) return { ok: false, reason: `"norestart" takes no arguments, got "${t.slice(1).join(" ")}"` };
+    if (t.length !== 1) return { ok: false, reason: `"norestart" takes no arguments, got ${quoteToken(t.slice(1).join(" "))}` };
     return { ok: true, value: { type: "DisableAutoRestart" } };
   }
   if (head === "scope") {
@@ -38,16 +39,16 @@ export function decodePatch(text: string): Decoded<PolicyPatch> {
       const eq = kv.indexOf("=");
       const k = kv.slice(0, eq);
       const v = kv.slice(eq + 1);
-      if (eq <= 0) return { ok: false, reason: `scope token "${kv}": expected key=value` };
+      if (eq <= 0) return { ok: false, reason: `scope token ${quoteToken(kv)}: expected key=value` };
       if (k === "path" || k === "path_prefix") {
-        if (!v.startsWith("/")) return { ok: false, reason: `scope path "${v}": expected an absolute path` };
+        if (!v.startsWith("/")) return { ok: false, reason: `scope path ${quoteToken(v)}: expected an absolute path` };
         scope.path_prefix = v;
       } else if (k === "max_file_size" || k === "max_ops_per_sec") {
-        if (!/^\d{1,15}$/.test(v)) return { ok: false, reason: `scope ${k} "${v}": expected a non-negative integer` };
+        if (!/^\d{1,15}$/.test(v)) return { ok: false, reason: `scope ${k} ${quoteToken(v)}: expected a non-negative integer` };
         scope[k] = Number(v);
-      } else return { ok: false, reason: `scope key "${k}": expected path, max_file_size or max_ops_per_sec` };
+      } else return { ok: false, reason: `scope key ${quoteToken(k)}: expected path, max_file_size or max_ops_per_sec` };
     }
     return { ok: true, value: { type: "UpdateScope", scope } };
   }
-  return { ok: false, reason: `patch "${text.trim()}": expected +Cap, -Cap, restart N, norestart or scope k=v…` };
+  return { ok: false, reason: `patch ${quoteToken(text.trim())}: expected +Cap, -Cap, restart N, norestart or scope k=v…` };
 }

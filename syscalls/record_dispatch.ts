@@ -1,5 +1,6 @@
 import { CAPABILITY_NAMES, ERRNO, PATCH_TYPE } from "../lib/mod.ts";
 import { refusalFor } from "./caller_authority.ts";
+import { parseJson } from "./json_parse.ts";
 import { checkCommand, NR, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { decodeRequests, encodeReply, type RequestRecord } from "./record_codec.ts";
 import { DEFAULT_REPLY_CAPACITY } from "./record_layout.ts";
@@ -9,11 +10,14 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
 function json(payload: Uint8Array): { ok: true; value: unknown } | { ok: false; reason: string } {
+  let text: string;
   try {
-    return { ok: true, value: JSON.parse(decoder.decode(payload)) };
-  } catch (e) {
-    return { ok: false, reason: `payload is not UTF-8 JSON: ${(e as Error).message}` };
+    text = decoder.decode(payload);
+  } catch {
+    return { ok: false, reason: "payload is not UTF-8" };
   }
+  const parsed = parseJson(text);
+  return parsed.ok ? parsed : { ok: false, reason: `payload is not JSON: ${parsed.reason}` };
 }
 
 /** One request record → a command object (unchecked), or an errno with a reason. */

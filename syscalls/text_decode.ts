@@ -1,6 +1,8 @@
 import { FAULT_NAMES, LIMIT_FIELDS, LIMIT_PRESETS } from "../lib/mod.ts";
 import { AGENT_VERBS } from "./command_schemas.ts";
+import { parseJson } from "./json_parse.ts";
 import { decodePatch, type Decoded } from "./patch_decode.ts";
+import { quoteToken } from "./token_quote.ts";
 
 /**
  * One text command line (SPEC §7) → a command object, not yet schema-checked (`checkCommand`
@@ -26,11 +28,8 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
       if (!id.ok) return id;
       const json = rest.slice(toks[0].length).trim();
       if (!json.startsWith("{")) return { ok: false, reason: "expected: update <id> {JSON AgentSpec}" };
-      try {
-        return { ok: true, value: { op: "update", agent: id.value, spec: JSON.parse(json) } };
-      } catch (e) {
-        return { ok: false, reason: `update JSON: ${(e as Error).message}` };
-      }
+      const spec = parseJson(json);
+      return spec.ok ? { ok: true, value: { op: "update", agent: id.value, spec: spec.value } } : { ok: false, reason: `update JSON: ${spec.reason}` };
     }
     case "policy-update": {
       const id = agentId(toks, 0);
@@ -47,7 +46,7 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
       if (!a.ok) return a;
       const b = agentId(toks, 1);
       if (!b.ok) return b;
-      if (toks.length > 3) return { ok: false, reason: `token 4 "${toks[3]}": expected end of line` };
+      if (toks.length > 3) return { ok: false, reason: `token 4 ${quoteToken(toks[3])}: expected end of line` };
       return { ok: true, value: { op: "dep", agent: a.value, on: b.value, type: toks[2] ?? "Required" } };
     }
     case "fault":
@@ -58,15 +57,15 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
       if (toks.length === 0) return { ok: true, value: { op: "profile-reset" } };
       const id = agentId(toks, 0);
       if (!id.ok) return id;
-      return toks.length > 1 ? { ok: false, reason: `token 2 "${toks[1]}": expected end of line` } : { ok: true, value: { op: "profile-reset", agent: id.value } };
+      return toks.length > 1 ? { ok: false, reason: `token 2 ${quoteToken(toks[1])}: expected end of line` } : { ok: true, value: { op: "profile-reset", agent: id.value } };
     }
     case "profile": {
       const id = agentId(toks, 0);
       if (!id.ok) return id;
       if (toks.length !== 4) return { ok: false, reason: "expected: profile <id> <operation> <duration_us> <ok|fail>" };
       const d = Number(toks[2]);
-      if (!/^\d+(\.\d+)?$/.test(toks[2])) return { ok: false, reason: `token 3 "${toks[2]}": expected a duration in µs` };
-      if (toks[3] !== "ok" && toks[3] !== "fail") return { ok: false, reason: `token 4 "${toks[3]}": expected ok or fail` };
+      if (!/^\d+(\.\d+)?$/.test(toks[2])) return { ok: false, reason: `token 3 ${quoteToken(toks[2])}: expected a duration in µs` };
+      if (toks[3] !== "ok" && toks[3] !== "fail") return { ok: false, reason: `token 4 ${quoteToken(toks[3])}: expected ok or fail` };
       return { ok: true, value: { op: "profile", agent: id.value, operation: toks[1], duration_us: d, success: toks[3] === "ok" } };
     }
     case "risk": {
@@ -79,10 +78,10 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
       if ((AGENT_VERBS as readonly string[]).includes(verb)) {
         const id = agentId(toks, 0);
         if (!id.ok) return id;
-        if (toks.length > 1) return { ok: false, reason: `token 2 "${toks[1]}": expected end of line after "${verb} <id>"` };
+        if (toks.length > 1) return { ok: false, reason: `token 2 ${quoteToken(toks[1])}: expected end of line after "${verb} <id>"` };
         return { ok: true, value: { op: verb, agent: id.value } };
       }
-      return { ok: false, reason: `unknown verb "${verb}": expected spawn, update, kill, stop, restart, reset, policy-update, limits, recovery, dep, heartbeat, fault, compliance, profile-reset, profile, risk, throttle, unthrottle, remove, ready` };
+      return { ok: false, reason: `unknown verb ${quoteToken(verb)}: expected spawn, update, kill, stop, restart, reset, policy-update, limits, recovery, dep, heartbeat, fault, compliance, profile-reset, profile, risk, throttle, unthrottle, remove, ready` };
     }
   }
 }
@@ -90,7 +89,7 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
 function agentId(toks: string[], i: number): Decoded<number> {
   const t = toks[i];
   if (t === undefined) return { ok: false, reason: `token ${i + 1}: expected an agent id` };
-  if (!/^\d{1,10}$/.test(t) || Number(t) > 0xffffffff) return { ok: false, reason: `token ${i + 1} "${t}": expected an agent id (0-4294967295)` };
+  if (!/^\d{1,10}$/.test(t) || Number(t) > 0xffffffff) return { ok: false, reason: `token ${i + 1} ${quoteToken(t)}: expected an agent id (0-4294967295)` };
   return { ok: true, value: Number(t) };
 }
 
@@ -99,7 +98,7 @@ function keyValues(toks: string[], first: number): Decoded<Record<string, string
   const out: Record<string, string | number | boolean> = {};
   for (let i = first; i < toks.length; i++) {
     const eq = toks[i].indexOf("=");
-    if (eq <= 0) return { ok: false, reason: `token ${i + 1} "${toks[i]}": expected key=value` };
+    if (eq <= 0) return { ok: false, reason: `token ${i + 1} ${quoteToken(toks[i])}: expected key=value` };
     out[toks[i].slice(0, eq)] = typed(toks[i].slice(eq + 1));
   }
   return { ok: true, value: out };
@@ -114,12 +113,8 @@ function typed(v: string): string | number | boolean {
 
 function decodeSpawn(rest: string, toks: string[]): Decoded<unknown> {
   if (rest.startsWith("{")) {
-    try {
-      const spec = JSON.parse(rest);
-      return { ok: true, value: { op: "spawn", spec } };
-    } catch (e) {
-      return { ok: false, reason: `spawn JSON: ${(e as Error).message}` };
-    }
+    const spec = parseJson(rest);
+    return spec.ok ? { ok: true, value: { op: "spawn", spec: spec.value } } : { ok: false, reason: `spawn JSON: ${spec.reason}` };
   }
   const dash = toks.indexOf("--");
   const head = dash < 0 ? toks : toks.slice(0, dash);
@@ -177,7 +172,7 @@ function decodeRecovery(toks: string[]): Decoded<unknown> {
   for (const [k, v] of Object.entries(kv.value)) {
     if ((FAULT_NAMES as readonly string[]).includes(k)) actions[k] = v;
     else if (k === "base_ms" || k === "cap_ms" || k === "reset_after_ms") backoff[k] = v;
-    else return { ok: false, reason: `recovery key "${k}": expected a fault (${FAULT_NAMES.join(", ")}) or base_ms, cap_ms, reset_after_ms` };
+    else return { ok: false, reason: `recovery key ${quoteToken(k)}: expected a fault (${FAULT_NAMES.join(", ")}) or base_ms, cap_ms, reset_after_ms` };
   }
   const value: Record<string, unknown> = dflt ? { op: "default-recovery", actions, backoff } : { op: "recovery", agent: id.value, actions, backoff };
   if (preset !== undefined) value.preset = preset;
@@ -192,7 +187,7 @@ function decodeTagged(toks: string[], rest: string, what: string): Decoded<Recor
   const obj: Record<string, unknown> = { type: toks[1] };
   for (let i = 2; i < toks.length; i++) {
     const eq = toks[i].indexOf("=");
-    if (eq <= 0) return { ok: false, reason: `token ${i + 1} "${toks[i]}": expected key=value` };
+    if (eq <= 0) return { ok: false, reason: `token ${i + 1} ${quoteToken(toks[i])}: expected key=value` };
     const k = toks[i].slice(0, eq);
     if (k === "reason") {
       // reason= takes the rest of the line, spaces included

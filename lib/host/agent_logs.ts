@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { copyFile, readdir, stat, truncate } from "node:fs/promises";
+import { closeSync, fchownSync, fstatSync, openSync, readSync } from "node:fs";
+import { chown, copyFile, readdir, stat, truncate } from "node:fs/promises";
 
 /**
  * Per-agent output files in the state directory: `<dir>/logs/<id>.log`, stdout and stderr
@@ -8,15 +8,23 @@ import { copyFile, readdir, stat, truncate } from "node:fs/promises";
  * broken pipe. Rotation is logrotate's copytruncate: past `maxBytes` the file is copied to
  * `<id>.log.1` and truncated (lines written during the copy can be lost; O_APPEND writers
  * continue at the new end). The files are on the state directory, never on the mount, so the
- * short synchronous calls here cannot deadlock the daemon.
+ * short synchronous calls here cannot deadlock the daemon. Agents print what they like, secrets
+ * included, so the files are the owner's only (0600), or 0640 with the read group (SPEC §9).
  */
 export class AgentLogs {
   readonly dir: string;
   readonly maxBytes: number;
+  readonly #readGid: number | undefined;
 
-  constructor(dir: string, maxBytes = 1 << 20) {
+  constructor(dir: string, maxBytes = 1 << 20, readGid?: number) {
     this.dir = dir;
     this.maxBytes = maxBytes;
+    this.#readGid = readGid;
+  }
+
+  /** The mode a log file is made with (the spawner makes it so too). */
+  get mode(): number {
+    return this.#readGid === undefined ? 0o600 : 0o640;
   }
 
   path(id: number): string {
@@ -25,7 +33,9 @@ export class AgentLogs {
 
   /** An append descriptor for the agent's output; the caller closes it after spawning. */
   open(id: number): number {
-    return openSync(this.path(id), "a", 0o640);
+    const fd = openSync(this.path(id), "a", this.mode);
+    if (this.#readGid !== undefined) fchownSync(fd, fstatSync(fd).uid, this.#readGid);
+    return fd;
   }
 
   /** The last `lines` lines (from at most the last 64 KiB). */
@@ -59,7 +69,8 @@ export class AgentLogs {
       const p = `${this.dir}/${n}`;
       const st = await stat(p).catch(() => null);
       if (!st || st.size <= this.maxBytes) continue;
-      await copyFile(p, `${p}.1`).catch(() => {});
+      await copyFile(p, `${p}.1`).catch(() => {}); // the copy gets the file's mode
+      if (this.#readGid !== undefined) await chown(`${p}.1`, st.uid, this.#readGid).catch(() => {});
       await truncate(p, 0).catch(() => {});
     }
   }

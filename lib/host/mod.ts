@@ -5,3 +5,5 @@ export * from "./cgroup_v1.ts";
 export * from "./agent_logs.ts";
 export { Journal, entryHash, type AuditRecord, type VerifyResult } from "./journal.ts";
 export { Durability, procIdentity, type ProcIdentity, type RestoreSummary } from "./durability.ts";
+export { secureStateDir, stateFileMode, type StateDirOptions } from "./state_dir.ts";
+export { AUDIT_KEY_FILE, createSecretDigest, loadAuditKey } from "./audit_key.ts";

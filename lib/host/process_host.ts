@@ -117,6 +117,10 @@ export class ProcessHost implements AgentHost {
     if (existing && existing.active) return this.#fail(ERRNO.EBUSY, `Cannot start agent ${id}: it is ${existing.state} with pid ${existing.pid}`);
     const user = spec.user === undefined ? null : resolveUser(spec.user);
     if (user === undefined) return this.#fail(ERRNO.EINVAL, `Cannot start agent ${id}: no such user "${spec.user}"`);
+    // Refused before the process exists (Admin, a dependency cycle…): registering it afterwards
+    // would let a refused spawn run its command, and leave a log file behind.
+    const refused = sup.checkSpawn({ ...spec, agent_id: id });
+    if (refused < 0) return refused;
     // s6-style readiness: the agent writes a newline to the fd named in AGENTSYS_NOTIFY_FD.
     const stdio = [...(this.#childStdio() as (number | "ignore" | "pipe")[])];
     const notifyFd = spec.readiness === "notify" ? stdio.length : -1;

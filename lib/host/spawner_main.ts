@@ -39,7 +39,7 @@ function send(msg: object): void {
 function start(req: SpawnRequest): void {
   let logFd = -1;
   try {
-    if (req.logPath) logFd = openSync(req.logPath, "a", 0o640);
+    if (req.logPath) logFd = openSync(req.logPath, "a", 0o600); // made by the daemon first, with its mode (AgentLogs)
   } catch {
     /* output discarded */
   }

@@ -147,3 +147,20 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
     t.equal(s.total_spawns, s.total_exits + s.active_agents);
   });
 });
+
+t.test("a refused spawn never runs its command", async (t) => {
+  const d = await startDaemon(t);
+  const marker = `${d.mount}-ran`;
+  t.teardown(() => d.sh(`rm -f ${marker}`).then(() => {}));
+  for (const [line, why] of [
+    [`spawn {"agent_id":30,"name":"admin","capabilities":["Admin"],"command":"touch","args":["${marker}"]}`, "Admin"],
+    [`spawn {"agent_id":31,"name":"cycle","depends_on":[31],"command":"touch","args":["${marker}"]}`, "a dependency on itself"],
+  ]) {
+    const r = await d.sh("cat > $M/ctl", `${line}\n`);
+    t.not(r.code, 0, `refused: ${why}`);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal((await d.sh(`test -e ${marker} && echo ran || echo not`)).stdout, "not\n", "the command never ran");
+  t.equal((await d.sh(`ls ${d.mount}-state/logs`)).stdout, "", "and left no log file");
+  t.equal((await d.sh("cat $M/status")).stdout.match(/Total Spawns: +(\d+)/)?.[1], "0");
+});
