@@ -32,7 +32,7 @@ async function journalPath(args: ParsedArgs): Promise<string> {
 }
 
 async function openJournal(path: string) {
-  const { Journal } = await import("../lib/host/journal.ts");
+  const { Journal } = await import("../host/mod.ts");
   try {
     return new Journal(path, { readonly: true });
   } catch (e) {
@@ -42,7 +42,7 @@ async function openJournal(path: string) {
 
 /** The daemon's secret digest (its key in the state directory: the owner's and the read group's). */
 async function secretDigest(dir: string) {
-  const { createSecretDigest, AUDIT_KEY_FILE } = await import("../lib/host/mod.ts");
+  const { createSecretDigest, AUDIT_KEY_FILE } = await import("../host/mod.ts");
   try {
     return createSecretDigest(readFileSync(`${dir}/${AUDIT_KEY_FILE}`));
   } catch (e) {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
-import { AgentLogs, CgroupV1, createSecretDigest, Durability, Journal, loadAuditKey, ProcessHost, secureStateDir, stateFileMode } from "../lib/host/mod.ts";
+import { AgentLogs, CgroupV1, createSecretDigest, Durability, Journal, loadAuditKey, ProcessHost, secureStateDir, stateFileMode } from "../host/mod.ts";
 import { applyTextCommands, redactCommandText, type FleetPlan } from "../syscalls/mod.ts";
 import { createDevFuseBackend, createFuseNativeBackend, mountAgentFs } from "../fs/mod.ts";
 import { intFlag, UsageError, type CliCommand } from "./cli.ts";

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { closeSync, openSync, read, writeFileSync, writeSync, writevSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { compiledScript } from "../lib/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsCaller, type FsOps, type MountOptions } from "./backend.ts";
 import { clearStaleMount, connectionAbortFile, run } from "./devfuse_mount.ts";
 import { RING, ringBytes, ringViews, type RingLayout } from "./devfuse_ring.ts";
@@ -131,7 +132,7 @@ class DevFuseBackend implements FsBackend {
     const layout: RingLayout = { slots: RING_SLOTS, slotBytes: this.#maxWrite + 8192 };
     const sab = new SharedArrayBuffer(ringBytes(layout));
     const { ctl, lengths, slot } = ringViews(sab, layout);
-    const reader = new Worker(readerScript(), { workerData: { fd: this.#fd, sab, layout } });
+    const reader = new Worker(compiledScript(import.meta.url, "fs", "devfuse_reader"), { workerData: { fd: this.#fd, sab, layout } });
     // Not unref'd: while the connection lives, the reader keeps the daemon alive (it ends on
     // ENODEV or when close() sets CLOSED).
     reader.on("error", (e) => {
@@ -402,8 +403,3 @@ function inoOf(path: string): number {
   return (h >>> 0) | 0x80000000;
 }
 
-/** The reader thread's script: the built one (a worker cannot run the .ts sources). */
-function readerScript(): URL {
-  const here = new URL(import.meta.url);
-  return here.pathname.endsWith(".ts") ? new URL("../dist/fs/devfuse_reader.js", here) : new URL("./devfuse_reader.js", here);
-}

@@ -1,7 +1,7 @@
 /**
  * The public door of the core. Other folders import `../lib/mod.ts`, never a file inside lib/.
- * Everything here is free of `node:` imports (it also runs on Deno); the host part (real
- * processes) will live under `lib/host/` with its own door.
+ * Nothing here imports a `node:` module or anything outside lib/ (test/lib/layering.test.ts),
+ * so the core also runs on Deno; real processes are `host/`, which implements `AgentHost`.
  */
 export * from "./agent_spec.ts";
 export * from "./agent_state.ts";
@@ -35,7 +35,8 @@ export { renderTelemetry } from "./telemetry_render.ts";
 export { SYS } from "./_context.ts";
 export { NAME_MAX_BYTES } from "./name_arena.ts";
 export * from "./sis_shell_render.ts";
-export type { AgentHost } from "./host_api.ts";
+export type { AgentHost } from "./agent_host.ts";
+export { compiledScript } from "./compiled_script.ts";
 export { renderMetrics } from "./metrics_render.ts";
 export { renderEventAt, renderEvents } from "./events_render.ts";
 export * from "./agent_json.ts";

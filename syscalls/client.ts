@@ -4,7 +4,7 @@ import { NR } from "./commands.ts";
 /**
  * A small, I/O-free client for agents and tools: build request records and read replies.
  * Pair it with any way of writing and reading the `syscall` file (one open file descriptor,
- * write the requests, then read until every reply is in); `syscalls/client_node.ts` does
+ * write the requests, then read until every reply is in); `bin/syscall_client.ts` does
  * that with Node's fs.
  *
  * @example

@@ -1,7 +1,7 @@
 /**
  * The command language: one command table (`commands.ts`), its TypeBox schemas, the text
  * codec (ctl files) and the binary record codec (syscall file). Imports only `../lib/mod.ts`;
- * no `node:` modules (the Node file client is `client_node.ts`, outside this door).
+ * no `node:` modules (the Node file client is `bin/syscall_client.ts`).
  */
 export * from "./command_schemas.ts";
 export * from "./commands.ts";

@@ -88,7 +88,7 @@ t.test("a canary secret reaches nobody but its owner", { skip: notRoot, timeout:
   for (const line of refused) t.not((await d.sh("cat > $M/ctl", `${line}\n`)).code, 0, `refused: ${line.slice(0, 40)}…`);
   const record = await d.sh(
     `node --input-type=module -e ${shq(`
-      import { callSyscalls } from "${ROOT}dist/syscalls/client_node.js";
+      import { callSyscalls } from "${ROOT}dist/bin/syscall_client.js";
       import { encodeRequest } from "${ROOT}dist/syscalls/client.js";
       const [r] = await callSyscalls(process.env.M + "/syscall", [encodeRequest(504, 12, 0, 0, new TextEncoder().encode('{"name":"x","env":{"K":${canary}}}'))]);
       console.log(r.ret);`)}`,

@@ -2,7 +2,7 @@ import t from "tap";
 import { open } from "node:fs/promises";
 import { CAP } from "../../lib/mod.ts";
 import { SyscallRequests as Req, decodeReplies, encodeRequest, replyText, HEADER_SIZE, type ReplyRecord } from "../../syscalls/mod.ts";
-import { callSyscalls } from "../../syscalls/client_node.ts";
+import { callSyscalls } from "../../bin/syscall_client.ts";
 import { startDaemon } from "./daemon.ts";
 
 const ESRCH = -3;

@@ -1,7 +1,7 @@
 import t from "tap";
 import { closeSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { AgentLogs } from "../../lib/host/agent_logs.ts";
+import { AgentLogs } from "../../host/agent_logs.ts";
 
 t.test("AgentLogs: append descriptors, tail, copytruncate rotation", async (t) => {
   const dir = t.testdir({});

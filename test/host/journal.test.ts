@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import t, { type Test } from "tap";
 import { AgentSupervisor, createManualClock, durableAgent, durableMeta, ERRNO } from "../../lib/mod.ts";
-import { Journal } from "../../lib/host/mod.ts";
+import { Journal } from "../../host/mod.ts";
 import { buildScenario } from "../lib/scenario.ts";
 
 function tmpJournal(t: Test): string {
@@ -138,7 +138,7 @@ t.test("verify beside a daemon that keeps committing sees one consistent snapsho
   const path = tmpJournal(t);
   new Journal(path).close();
   // A writer in another process, committing as fast as it can for 2 s (the built journal).
-  const journalJs = new URL("../../dist/lib/host/journal.js", import.meta.url).pathname;
+  const journalJs = new URL("../../dist/host/journal.js", import.meta.url).pathname;
   const code = `import(${JSON.stringify(journalJs)}).then(({ Journal }) => { const j = new Journal(${JSON.stringify(path)}); const end = Date.now() + 2000; let i = 0; while (Date.now() < end) j.commit({ audit: [{ wall: "w", ts_us: i, agent: 1, action: "write", result: "ok", via: "/ctl", uid: null, detail: "d" + i++ }] }, false); j.close(); });`;
   const { spawn } = await import("node:child_process");
   const writer = spawn(process.execPath, ["-e", code], { stdio: "inherit" });

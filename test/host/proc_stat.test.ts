@@ -1,5 +1,5 @@
 import t from "tap";
-import { parseIoSyscalls, parseProcStat } from "../../lib/host/proc_stat.ts";
+import { parseIoSyscalls, parseProcStat } from "../../host/proc_stat.ts";
 
 t.test("parseProcStat() reads ppid, pgrp, CPU and RSS, even with spaces and ')' in the name", async (t) => {
   // fields: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt

@@ -1,5 +1,5 @@
 import t from "tap";
-import { Spawner, type SpawnResult } from "../../lib/host/spawner.ts";
+import { Spawner, type SpawnResult } from "../../host/spawner.ts";
 import { alive, until } from "../fs/daemon.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import t from "tap";
-import { Journal } from "../../lib/host/journal.ts";
+import { Journal } from "../../host/journal.ts";
 import { startDaemon, until } from "../fs/daemon.ts";
 import { crashLoopFleet, FIRST } from "./fleet.ts";
 import { LONG, runLoad, sampleDaemon, scaled } from "./load.ts";

@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
+import { compiledScript } from "../lib/mod.ts";
 import { parseIoSyscalls, parseProcStat } from "./proc_stat.ts";
 
 /** Counters of one process group (an agent and everything it forked), cumulative. */
@@ -85,9 +86,7 @@ export class ProcSampler {
 
   constructor() {
     try {
-      const url = new URL("./proc_sampler_worker.js", import.meta.url);
-      if (!url.pathname.endsWith(".js") || import.meta.url.endsWith(".ts")) return;
-      this.#worker = new Worker(url);
+      this.#worker = new Worker(compiledScript(import.meta.url, "host", "proc_sampler_worker"));
       this.#worker.unref();
       this.#worker.on("message", (m: { seq: number; out: [number, number, number, number, number][] }) => {
         const map = new Map<number, GroupSample>();

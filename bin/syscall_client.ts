@@ -1,6 +1,5 @@
 import { open } from "node:fs/promises";
-import { decodeReplies, type ReplyRecord } from "./client.ts";
-import { HEADER_SIZE } from "./record_layout.ts";
+import { decodeReplies, HEADER_SIZE, type ReplyRecord } from "../syscalls/mod.ts";
 
 /**
  * Node client for the `syscall` file: one open, one write of all requests (a batch), then

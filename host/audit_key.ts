@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
-import { DIGEST_PREFIX } from "../../syscalls/mod.ts";
+import { DIGEST_PREFIX } from "../syscalls/mod.ts";
 
 /**
  * The key of the audit trail's secret digests (SPEC §9, Secrets): `<state>/audit.key`, 32

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { openSqlite, type SqlDatabase, type SqlStatement } from "./sqlite.ts";
-import { ERRNO, type AuditRecord, type DurableAgent, type DurableMeta } from "../mod.ts";
+import { ERRNO, type AuditRecord, type DurableAgent, type DurableMeta } from "../lib/mod.ts";
 
 export type { AuditRecord };
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { createInterface } from "node:readline";
+import { compiledScript } from "../lib/mod.ts";
 import { AdoptedProcess, PidProcess } from "./adopted_process.ts";
 import { procIdentity, type ProcIdentity } from "./durability.ts";
 import type { SpawnRequest } from "./spawner_main.ts";
@@ -195,11 +196,6 @@ export class RemoteProcess extends PidProcess {
   }
 }
 
-/**
- * The compiled spawner script. Run from TypeScript sources (the tests import lib/ directly),
- * this module sits in lib/host/ and the script is taken from dist/, which `npm test` builds.
- */
 function spawnerScript(): string {
-  const here = new URL(import.meta.url);
-  return here.pathname.endsWith(".ts") ? new URL("../../dist/lib/host/spawner_main.js", here).pathname : new URL("./spawner_main.js", here).pathname;
+  return compiledScript(import.meta.url, "host", "spawner_main").pathname;
 }

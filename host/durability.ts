@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { durableAgent, durableMeta, EVENT_NAMES, ERRNO, renderEventAt, type AgentSupervisor, type DurableAgent } from "../mod.ts";
+import { durableAgent, durableMeta, EVENT_NAMES, ERRNO, renderEventAt, type AgentSupervisor, type DurableAgent } from "../lib/mod.ts";
 import { Journal, type AuditRecord } from "./journal.ts";
 
 /**
