@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { durableAgent, durableMeta, EVENT_NAMES, ERRNO, renderEventAt, type AgentSupervisor, type DurableAgent } from "../lib/mod.ts";
+import { durableAgent, durableMeta, EVENT_NAMES, ERRNO, renderEventAt, restoreAgent, restoreMeta, revertAgent, type AgentSupervisor, type DurableAgent } from "../lib/mod.ts";
 import { Journal, type AuditRecord } from "./journal.ts";
 
 /**
@@ -84,7 +84,7 @@ export class Durability {
     const clean = this.journal.cleanShutdown();
     this.journal.markShutdown(false);
     const meta = this.journal.meta();
-    if (meta) sup.restoreMeta(meta);
+    if (meta) restoreMeta(sup, meta);
     const out: RestoreSummary = { restored: 0, adopted: [], lost: [] };
     for (const rec of this.journal.agents()) {
       let pid = 0;
@@ -92,7 +92,7 @@ export class Durability {
         const now = procIdentity(rec.pid);
         if (now && now.starttime === rec.proc.starttime && now.cmdline === rec.proc.cmdline) pid = rec.pid;
       }
-      const r = sup.restore(rec, pid, clean ? "stopped" : "crashed");
+      const r = restoreAgent(sup, rec, pid, clean ? "stopped" : "crashed");
       if (r < 0) {
         this.#log(`journal: agent ${rec.agent_id} not restored: ${sup.lastReason}`);
         continue;
@@ -194,7 +194,7 @@ export class Durability {
     for (const [id, rec] of changed) {
       if (!rec) continue; // a removal: the agent is gone either way
       const before = this.#cache.get(id);
-      if (before) this.#sup.revert(JSON.parse(before) as DurableAgent);
+      if (before) revertAgent(this.#sup, JSON.parse(before) as DurableAgent);
       else this.discard(id);
     }
   }

@@ -5,7 +5,6 @@ import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } fro
 import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
-import { parseProcStat } from "./proc_stat.ts";
 import { AdoptedProcess } from "./adopted_process.ts";
 import { Spawner } from "./spawner.ts";
 import type { ProcIdentity } from "./durability.ts";

@@ -1,12 +1,20 @@
+import { fail, SYS } from "./_context.ts";
 import type { AgentSpec } from "./agent_spec.ts";
-import { SYS } from "./_context.ts";
+import { STATE } from "./agent_state.ts";
+import { FLAG } from "./agent_table.ts";
+import { ERRNO } from "./errno.ts";
+import { EVENT } from "./event_ring.ts";
+import { FAULT_NAMES } from "./fault.ts";
+import { actionIndex } from "./fault_action.ts";
+import { EV } from "./lifecycle.ts";
+import { applySpec } from "./spec_apply.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 import type { ResourceLimits } from "./limits.ts";
 import type { RestartBackoff } from "./fault_detector.ts";
 import type { Violation } from "./policy_controller.ts";
 
 /**
- * What of an agent must survive a daemon restart (issue 6): its spec, its live policy (patches
+ * What of an agent must survive a daemon restart: its spec, its live policy (patches
  * folded in), its own limits and recovery, risk, dependencies, restart counters and final
  * states, compliance counts and violations, and the identity of its process for re-adoption.
  * Plain JSON: the journal stores one per agent and replaces it whenever it changes.
@@ -92,4 +100,102 @@ export function specOfRecord(rec: DurableAgent): AgentSpec {
     restart_backoff: rec.recovery ? rec.recovery.backoff : undefined,
     depends_on: rec.deps.map((d) => ({ id: d.id, type: d.type as "Required" })),
   };
+}
+
+/**
+ * Bring an agent back from its durable record after a daemon restart. `pid` > 0:
+ * its process was re-adopted and runs on. 0: it has none; a record that had a process (or
+ * was waiting to restart) lost it while the daemon was down, which counts as an abnormal
+ * exit with an unknown status (code 255) and goes through the restart rules — unless `lost`
+ * is "stopped" (the daemon stopped it at a clean shutdown): then it is `exited`. Counters,
+ * compliance counts and violations continue from the record.
+ */
+export function restoreAgent(sup: AgentSupervisor, rec: DurableAgent, pid: number, lost: "crashed" | "stopped" = "crashed"): number {
+  const ctx = sup.ctx;
+  const t = ctx.table;
+  const c = t.cols;
+  const id = rec.agent_id;
+  const slot = t.alloc(id, rec.name);
+  if (slot < 0) return fail(ctx, slot, `Cannot restore agent ${id}: ${slot === ERRNO.EEXIST ? "id taken" : "no room"}`);
+  const code = applySpec(sup, slot, specOfRecord(rec), { allowAdmin: true }, true);
+  if (code < 0) {
+    t.free(slot);
+    return code;
+  }
+  if (rec.spec) sup.specs.set(id, structuredClone(rec.spec));
+  else sup.specs.delete(id);
+  c.flags[slot] &= ~FLAG.notifyPending;
+  c.restartCount[slot] = rec.counters.restart_count;
+  c.spawnCount[slot] = rec.counters.spawn_count;
+  c.complianceEvents[slot] = rec.compliance.events;
+  const e = ctx.ext.of(slot);
+  const x = ctx.ext.cols;
+  x.faultCount[e] = rec.counters.fault_count;
+  x.policyChanges[e] = rec.policy.policy_changes;
+  x.violations[e] = rec.compliance.violations;
+  x.humanReviews[e] = rec.compliance.human_reviews;
+  x.decisions[e] = rec.compliance.decisions;
+  if (rec.counters.last_exit_code !== null) {
+    x.lastExitCode[e] = rec.counters.last_exit_code;
+    x.lastExitUs[e] = 0;
+  }
+  sup.policy.restoreViolations(id, rec.violations);
+  const now = ctx.clock.nowUs();
+  c.spawnedAtUs[slot] = now;
+  c.lastActivityUs[slot] = now;
+  if (pid > 0) {
+    if (t.setPid(slot, pid) < 0) {
+      sup.remove(id);
+      return fail(ctx, ERRNO.EEXIST, `Cannot restore agent ${id}: pid ${pid} belongs to another agent`);
+    }
+    ctx.sys[SYS.active]++;
+    if (rec.state !== "starting") c.flags[slot] |= FLAG.ready;
+    c.state[slot] = STATE.running;
+    ctx.events.push(EVENT.StateChange, id, now, STATE.running, STATE.exited, 0);
+    return id;
+  }
+  if (rec.state === "exited" || rec.state === "failed" || lost === "stopped") {
+    c.state[slot] = rec.state === "failed" ? STATE.failed : STATE.exited;
+    return id;
+  }
+  // It had a process: it ended unseen. Exit through the rules, status unknown (255).
+  c.state[slot] = STATE.running;
+  ctx.sys[SYS.active]++;
+  sup.transition(slot, EV.exit, 255);
+  return id;
+}
+
+/**
+ * Put a registered agent's durable fields back to `rec` (a control write whose journal
+ * commit failed): policy, limits, recovery, risk, backoff, dependencies, spec and the
+ * compliance and policy counters. Its process, if any, is left alone.
+ */
+export function revertAgent(sup: AgentSupervisor, rec: DurableAgent): number {
+  const slot = sup.ctx.table.slotOfId(rec.agent_id);
+  if (slot < 0) return fail(sup.ctx, ERRNO.ESRCH, `Cannot revert agent ${rec.agent_id}: no such agent`);
+  const r = sup.update(rec.agent_id, specOfRecord(rec), { allowAdmin: true });
+  if (r < 0) return r;
+  if (rec.spec) sup.specs.set(rec.agent_id, structuredClone(rec.spec));
+  else sup.specs.delete(rec.agent_id);
+  const e = sup.ctx.ext.of(slot);
+  const x = sup.ctx.ext.cols;
+  x.policyChanges[e] = rec.policy.policy_changes;
+  x.violations[e] = rec.compliance.violations;
+  x.humanReviews[e] = rec.compliance.human_reviews;
+  x.decisions[e] = rec.compliance.decisions;
+  sup.ctx.table.cols.complianceEvents[slot] = rec.compliance.events;
+  sup.policy.restoreViolations(rec.agent_id, rec.violations);
+  return 0;
+}
+
+/** Defaults and system counters from the journal (before any agent is restored). */
+export function restoreMeta(sup: AgentSupervisor, meta: DurableMeta): void {
+  const s = sup.ctx.sys;
+  sup.faults.setDefaultLimits(meta.limits);
+  sup.faults.setDefaultRecovery(FAULT_NAMES.map((f) => actionIndex(meta.recovery.actions[f] ?? "Alert")), meta.recovery.backoff);
+  s[SYS.spawns] = meta.sys.total_spawns;
+  s[SYS.exits] = meta.sys.total_exits;
+  s[SYS.faults] = meta.sys.total_faults;
+  s[SYS.restarts] = meta.sys.total_restarts;
+  s[SYS.syscalls] = meta.sys.total_syscalls;
 }

@@ -1,27 +1,28 @@
 import { SYS, createSysCounters, fail, type CoreContext } from "./_context.ts";
 import { createAgentExt } from "./agent_ext.ts";
-import { AgentSpec, DEFAULT_MAX_RESTARTS, FIRST_DYNAMIC_ID, RESERVED_IDS, type DependencySpec } from "./agent_spec.ts";
+import { AgentSpec, FIRST_DYNAMIC_ID, RESERVED_IDS } from "./agent_spec.ts";
 import { STATE, STATE_NAME, hasProcess, type StateName } from "./agent_state.ts";
 import { FLAG, createAgentTable } from "./agent_table.ts";
-import { ADMIN_BIT, capabilityCount, capabilityMask, capabilityNames, type CapabilityName } from "./capability.ts";
+import { capabilityCount, capabilityNames, type CapabilityName } from "./capability.ts";
 import { createSystemClock, type Clock } from "./clock.ts";
 import { RISK_NAMES, type RiskName } from "./compliance_event.ts";
 import { ComplianceTracker } from "./compliance_tracker.ts";
-import { DependencyGraph, type DependencyType } from "./dependency_graph.ts";
+import { DependencyGraph } from "./dependency_graph.ts";
 import { ERRNO } from "./errno.ts";
 import { EVENT, createEventRing } from "./event_ring.ts";
 import { FAULT, FAULT_NAMES, faultParts, type Fault } from "./fault.ts";
-import { ACTION, RECOVERY_PRESETS, actionIndex } from "./fault_action.ts";
+import { ACTION } from "./fault_action.ts";
 import { BREACH, FaultDetector } from "./fault_detector.ts";
 import { EV, EV_COUNT, EXIT_DECISION, LIFE, type LifecycleListener } from "./lifecycle.ts";
-import { LIMIT_FIELDS } from "./limits.ts";
-import { PolicyController, type Caller } from "./policy_controller.ts";
+import { PolicyController } from "./policy_controller.ts";
 import { Profiler } from "./profiler.ts";
 import { type Random } from "./random.ts";
 import { ResourceMonitor } from "./resource_monitor.ts";
 import { restartDelayMs } from "./restart_backoff.ts";
 import { TelemetryAggregator } from "./telemetry.ts";
-import { specOfRecord, type DurableAgent, type DurableMeta } from "./durable_record.ts";
+import { applySpec, checkSpec, NO_OPTIONS, processFieldsChanged, type SpawnOptions } from "./spec_apply.ts";
+
+export type { SpawnOptions } from "./spec_apply.ts";
 
 export interface SupervisorOptions {
   clock?: Clock;
@@ -37,11 +38,6 @@ export interface SupervisorOptions {
   startupGraceUs?: number;
 }
 
-export interface SpawnOptions {
-  caller?: Caller;
-  /** Let the spec carry Admin: only for the daemon owner's own fleet file at start-up. */
-  allowAdmin?: boolean;
-}
 
 /** A cold-path view of one agent (renderers, CLI, tests). */
 export interface AgentInfo {
@@ -70,8 +66,6 @@ type Transition = (s: AgentSupervisor, slot: number, arg: number) => number;
 /** A throttled agent's window is clean below this fraction of its limits. */
 const UNTHROTTLE_HEADROOM = 0.8;
 
-/** Shared default, so the spawn hot path allocates nothing for absent options. */
-const NO_OPTIONS: SpawnOptions = Object.freeze({});
 
 /**
  * AgentSupervisor: the core of agentsys. It owns the agent table and composes the other ASM
@@ -99,7 +93,8 @@ export class AgentSupervisor {
   /** How the host enforces limits, for the tree to show (set by the host at start-up). */
   enforcement: { cpu: string; memory: string } = { cpu: "none", memory: "sampled" };
   readonly #listeners: LifecycleListener[] = [];
-  readonly #specs = new Map<number, AgentSpec>();
+  /** Internal: the spec each agent with a command runs from (`specOf` hands out copies). */
+  readonly specs = new Map<number, AgentSpec>();
   #nextId = FIRST_DYNAMIC_ID;
 
   constructor(options: SupervisorOptions = {}) {
@@ -178,14 +173,14 @@ export class AgentSupervisor {
         const state = t.cols.state[slot];
         if (state === STATE.backoff) return TRANSITIONS[state][EV.spawn](this, slot, pid);
         if (hasProcess(state)) return fail(ctx, ERRNO.EBUSY, `Cannot spawn agent ${wanted}: it is ${STATE_NAME[state]} with pid ${t.cols.pid[slot]}`);
-        const code = this.#applySpec(slot, spec, options, false);
+        const code = applySpec(this, slot, spec, options, false);
         if (code < 0) return code;
         return this.startAt(slot, pid, false);
       }
     }
     const id = wanted !== 0 ? wanted : this.#allocateId();
     if (id < 0) return fail(ctx, ERRNO.ENOSPC, "Cannot allocate an agent id: every id is taken");
-    const caps = this.#checkSpec(id, spec, options);
+    const caps = checkSpec(this, id, spec, options);
     if (caps < 0) return caps;
     const slot = t.alloc(id, spec.name);
     if (slot < 0) {
@@ -193,7 +188,7 @@ export class AgentSupervisor {
       if (slot === ERRNO.EINVAL) return fail(ctx, slot, `Cannot spawn agent ${id}: name is longer than 255 bytes`);
       return fail(ctx, slot, `Cannot spawn agent ${id}: table is full at ${t.maxAgents} agents`);
     }
-    const code = this.#applySpec(slot, spec, options, true);
+    const code = applySpec(this, slot, spec, options, true);
     if (code < 0) {
       t.free(slot);
       return code;
@@ -233,78 +228,8 @@ export class AgentSupervisor {
   checkSpawn(spec: AgentSpec, options: SpawnOptions = NO_OPTIONS): number {
     const id = spec.agent_id ? spec.agent_id : this.peekFreeId();
     if (id < 0) return fail(this.ctx, ERRNO.ENOSPC, "Cannot allocate an agent id: every id is taken");
-    const mask = this.#checkSpec(id, spec, options);
+    const mask = checkSpec(this, id, spec, options);
     return mask < 0 ? mask : 0;
-  }
-
-  /** Validate what can be checked before anything is written; returns the capability mask. */
-  #checkSpec(id: number, spec: AgentSpec, options: SpawnOptions): number {
-    const ctx = this.ctx;
-    if (spec.depends_on !== undefined) {
-      for (const d of spec.depends_on) {
-        const dep = typeof d === "number" ? d : d.id;
-        if (this.deps.wouldCycle(id, dep)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: dependency on ${dep} would make a cycle`);
-      }
-    }
-    const mask = spec.capabilities ? capabilityMask(spec.capabilities) : 0;
-    if (mask < 0) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": unknown capability in [${spec.capabilities!.join(", ")}]`);
-    if (mask & ADMIN_BIT && !options.allowAdmin) return fail(ctx, ERRNO.EPERM, `Cannot spawn "${spec.name}" with capability "Admin": Admin is never granted at run time (PrivilegeEscalation)`);
-    if (spec.max_restarts !== undefined && !(Number.isInteger(spec.max_restarts) && spec.max_restarts >= 0 && spec.max_restarts <= 65535)) {
-      return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": max_restarts "${spec.max_restarts}" is not 0–65535`);
-    }
-    if (spec.risk_level !== undefined && !RISK_NAMES.includes(spec.risk_level)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": unknown risk level "${spec.risk_level}"`);
-    if (spec.limits) {
-      for (const f of LIMIT_FIELDS) {
-        const v = spec.limits[f];
-        if (v !== undefined && !(Number.isFinite(v) && v >= 0)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": limit ${f} "${v}" is not a non-negative number`);
-      }
-    }
-    if (typeof spec.recovery === "string" && !(spec.recovery in RECOVERY_PRESETS)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": unknown recovery preset "${spec.recovery}"`);
-    if (spec.recovery && typeof spec.recovery === "object") {
-      for (const [k, v] of Object.entries(spec.recovery)) {
-        if (!(FAULT_NAMES as readonly string[]).includes(k) || actionIndex(String(v)) < 0) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": recovery "${k}=${v}" is not a fault=action pair`);
-      }
-    }
-    return mask;
-  }
-
-  /** Write a spec's policy, limits, recovery, risk and deps into a slot (validated first). */
-  #applySpec(slot: number, spec: AgentSpec, options: SpawnOptions, fresh: boolean): number {
-    const t = this.ctx.table;
-    const c = t.cols;
-    const id = c.id[slot];
-    const mask = this.#checkSpec(id, spec, options);
-    if (mask < 0) return mask;
-    if (!fresh && !t.setName(slot, spec.name)) return fail(this.ctx, ERRNO.EINVAL, `Cannot spawn agent ${id}: name is longer than 255 bytes`);
-    c.caps[slot] = mask;
-    const scope = spec.scope ? this.policy.internScope(spec.scope) : 0;
-    if (scope < 0) return fail(this.ctx, ERRNO.ENOSPC, `Cannot spawn agent ${id}: too many distinct scopes`);
-    c.scope[slot] = scope;
-    c.flags[slot] = (c.flags[slot] & FLAG.used) | (spec.auto_restart ? FLAG.autoRestart : 0);
-    c.maxRestarts[slot] = spec.max_restarts ?? DEFAULT_MAX_RESTARTS;
-    c.risk[slot] = spec.risk_level ? RISK_NAMES.indexOf(spec.risk_level) : 1;
-    c.limitsProfile[slot] = 0;
-    if (spec.limits) this.faults.setAgentLimits(id, spec.limits);
-    c.recoveryProfile[slot] = 0;
-    if (spec.recovery !== undefined || spec.restart_backoff !== undefined) {
-      let actions: number[] | null = null;
-      if (typeof spec.recovery === "string") actions = [...RECOVERY_PRESETS[spec.recovery]];
-      else if (spec.recovery) actions = FAULT_NAMES.map((f, k) => {
-        const name = (spec.recovery as Record<string, string | undefined>)[f];
-        return name === undefined ? RECOVERY_PRESETS.default[k] : actionIndex(name);
-      });
-      this.faults.setAgentRecovery(id, actions, spec.restart_backoff ?? {});
-    }
-    if (spec.depends_on) for (const d of spec.depends_on) this.#addDep(id, d);
-    if (spec.command !== undefined) this.#specs.set(id, structuredClone(spec));
-    else this.#specs.delete(id);
-    if (spec.readiness === "notify") c.flags[slot] |= FLAG.notifyPending;
-    return 0;
-  }
-
-  #addDep(id: number, d: DependencySpec): void {
-    if (typeof d === "number") this.deps.add(id, d, "Required");
-    else this.deps.add(id, d.id, d.type as DependencyType);
   }
 
   /** Internal: put a slot into its process-running state with `pid`; `restart` = from backoff. */
@@ -415,7 +340,7 @@ export class AgentSupervisor {
 
   /** The spec to respawn an agent from (only agents registered with a `command`). */
   specOf(id: number): AgentSpec | undefined {
-    const s = this.#specs.get(id);
+    const s = this.specs.get(id);
     return s ? structuredClone(s) : undefined;
   }
 
@@ -545,116 +470,18 @@ export class AgentSupervisor {
     if (spec.agent_id !== undefined && spec.agent_id !== 0 && spec.agent_id !== id) {
       return fail(this.ctx, ERRNO.EINVAL, `Cannot update agent ${id}: the spec names agent_id ${spec.agent_id}`);
     }
-    const before = this.#specs.get(id);
+    const before = this.specs.get(id);
     const old = this.deps.dependsOn(id);
     for (const d of old) this.deps.remove(id, d.id);
     // Runtime flags (ready, stop/restart requests, readiness pending) belong to the process.
     const runtime = t.cols.flags[slot] & ~FLAG.autoRestart;
-    const r = this.#applySpec(slot, { ...spec, agent_id: id }, options, false);
+    const r = applySpec(this, slot, { ...spec, agent_id: id }, options, false);
     if (r < 0) {
       for (const d of old) this.deps.add(id, d.id, d.type);
       return r;
     }
     t.cols.flags[slot] = runtime | (t.cols.flags[slot] & FLAG.autoRestart);
     return processFieldsChanged(before, spec) ? 1 : 0;
-  }
-
-  /**
-   * Bring an agent back from its durable record after a daemon restart (issue 6). `pid` > 0:
-   * its process was re-adopted and runs on. 0: it has none; a record that had a process (or
-   * was waiting to restart) lost it while the daemon was down, which counts as an abnormal
-   * exit with an unknown status (code 255) and goes through the restart rules — unless `lost`
-   * is "stopped" (the daemon stopped it at a clean shutdown): then it is `exited`. Counters,
-   * compliance counts and violations continue from the record.
-   */
-  restore(rec: DurableAgent, pid: number, lost: "crashed" | "stopped" = "crashed"): number {
-    const ctx = this.ctx;
-    const t = ctx.table;
-    const c = t.cols;
-    const id = rec.agent_id;
-    const slot = t.alloc(id, rec.name);
-    if (slot < 0) return fail(ctx, slot, `Cannot restore agent ${id}: ${slot === ERRNO.EEXIST ? "id taken" : "no room"}`);
-    const code = this.#applySpec(slot, specOfRecord(rec), { allowAdmin: true }, true);
-    if (code < 0) {
-      t.free(slot);
-      return code;
-    }
-    if (rec.spec) this.#specs.set(id, structuredClone(rec.spec));
-    else this.#specs.delete(id);
-    c.flags[slot] &= ~FLAG.notifyPending;
-    c.restartCount[slot] = rec.counters.restart_count;
-    c.spawnCount[slot] = rec.counters.spawn_count;
-    c.complianceEvents[slot] = rec.compliance.events;
-    const e = ctx.ext.of(slot);
-    const x = ctx.ext.cols;
-    x.faultCount[e] = rec.counters.fault_count;
-    x.policyChanges[e] = rec.policy.policy_changes;
-    x.violations[e] = rec.compliance.violations;
-    x.humanReviews[e] = rec.compliance.human_reviews;
-    x.decisions[e] = rec.compliance.decisions;
-    if (rec.counters.last_exit_code !== null) {
-      x.lastExitCode[e] = rec.counters.last_exit_code;
-      x.lastExitUs[e] = 0;
-    }
-    this.policy.restoreViolations(id, rec.violations);
-    const now = ctx.clock.nowUs();
-    c.spawnedAtUs[slot] = now;
-    c.lastActivityUs[slot] = now;
-    if (pid > 0) {
-      if (t.setPid(slot, pid) < 0) {
-        this.remove(id);
-        return fail(ctx, ERRNO.EEXIST, `Cannot restore agent ${id}: pid ${pid} belongs to another agent`);
-      }
-      ctx.sys[SYS.active]++;
-      if (rec.state !== "starting") c.flags[slot] |= FLAG.ready;
-      c.state[slot] = STATE.running;
-      ctx.events.push(EVENT.StateChange, id, now, STATE.running, STATE.exited, 0);
-      return id;
-    }
-    if (rec.state === "exited" || rec.state === "failed" || lost === "stopped") {
-      c.state[slot] = rec.state === "failed" ? STATE.failed : STATE.exited;
-      return id;
-    }
-    // It had a process: it ended unseen. Exit through the rules, status unknown (255).
-    c.state[slot] = STATE.running;
-    ctx.sys[SYS.active]++;
-    this.transition(slot, EV.exit, 255);
-    return id;
-  }
-
-  /**
-   * Put a registered agent's durable fields back to `rec` (a control write whose journal
-   * commit failed): policy, limits, recovery, risk, backoff, dependencies, spec and the
-   * compliance and policy counters. Its process, if any, is left alone.
-   */
-  revert(rec: DurableAgent): number {
-    const slot = this.ctx.table.slotOfId(rec.agent_id);
-    if (slot < 0) return fail(this.ctx, ERRNO.ESRCH, `Cannot revert agent ${rec.agent_id}: no such agent`);
-    const r = this.update(rec.agent_id, specOfRecord(rec), { allowAdmin: true });
-    if (r < 0) return r;
-    if (rec.spec) this.#specs.set(rec.agent_id, structuredClone(rec.spec));
-    else this.#specs.delete(rec.agent_id);
-    const e = this.ctx.ext.of(slot);
-    const x = this.ctx.ext.cols;
-    x.policyChanges[e] = rec.policy.policy_changes;
-    x.violations[e] = rec.compliance.violations;
-    x.humanReviews[e] = rec.compliance.human_reviews;
-    x.decisions[e] = rec.compliance.decisions;
-    this.ctx.table.cols.complianceEvents[slot] = rec.compliance.events;
-    this.policy.restoreViolations(rec.agent_id, rec.violations);
-    return 0;
-  }
-
-  /** Defaults and system counters from the journal (before any agent is restored). */
-  restoreMeta(meta: DurableMeta): void {
-    const s = this.ctx.sys;
-    this.faults.setDefaultLimits(meta.limits);
-    this.faults.setDefaultRecovery(FAULT_NAMES.map((f) => actionIndex(meta.recovery.actions[f] ?? "Alert")), meta.recovery.backoff);
-    s[SYS.spawns] = meta.sys.total_spawns;
-    s[SYS.exits] = meta.sys.total_exits;
-    s[SYS.faults] = meta.sys.total_faults;
-    s[SYS.restarts] = meta.sys.total_restarts;
-    s[SYS.syscalls] = meta.sys.total_syscalls;
   }
 
   /** Manual restart: now, counters cleared, `failed` lifted. */
@@ -697,7 +524,7 @@ export class AgentSupervisor {
     this.deps.removeAgent(id);
     this.policy.forget(id);
     this.profiler.reset(id);
-    this.#specs.delete(id);
+    this.specs.delete(id);
     ctx.table.free(slot);
     if (this.#listeners.length > 0) this.emit(LIFE.removed, id, 0);
     return 0;
@@ -854,10 +681,3 @@ const TRANSITIONS: readonly (readonly Transition[])[] = [
   /* failed    */ [busy, noProcess, noop, restartNow, busy, noop, noop, resetFailed, noop],
 ];
 for (const row of TRANSITIONS) if (row.length !== EV_COUNT) throw new Error("Cannot load supervisor: transition table row has the wrong width");
-
-const PROCESS_FIELDS = ["command", "args", "env", "cwd", "user", "readiness"] as const;
-
-function processFieldsChanged(before: AgentSpec | undefined, after: AgentSpec): boolean {
-  if (!before) return after.command !== undefined;
-  return PROCESS_FIELDS.some((f) => JSON.stringify(before[f] ?? null) !== JSON.stringify(after[f] ?? null));
-}

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import t, { type Test } from "tap";
-import { AgentSupervisor, createManualClock, durableAgent, durableMeta, ERRNO } from "../../lib/mod.ts";
+import { AgentSupervisor, createManualClock, durableAgent, durableMeta, ERRNO, restoreAgent, restoreMeta } from "../../lib/mod.ts";
 import { Journal } from "../../host/mod.ts";
 import { buildScenario } from "../lib/scenario.ts";
 
@@ -75,8 +75,8 @@ t.test("durable records round-trip: a restored core is the one that was journale
 
   const back = new AgentSupervisor({ clock: createManualClock() });
   const r = new Journal(path);
-  back.restoreMeta(r.meta()!);
-  for (const rec of r.agents()) t.ok(back.restore(rec, rec.pid) > 0, `agent ${rec.agent_id} restored`);
+  restoreMeta(back, r.meta()!);
+  for (const rec of r.agents()) t.ok(restoreAgent(back, rec, rec.pid) > 0, `agent ${rec.agent_id} restored`);
   r.close();
   for (const [id, rec] of records) {
     const now = durableAgent(back, id)!;
@@ -93,18 +93,18 @@ t.test("an agent whose process died while the daemon was down goes through the r
   sup.onAgentSpawn(501, { agent_id: 8, name: "b", command: "sleep" });
   const recs = [durableAgent(sup, 7)!, durableAgent(sup, 8)!];
   const back = new AgentSupervisor({ clock: createManualClock() });
-  for (const rec of recs) back.restore(rec, 0);
+  for (const rec of recs) restoreAgent(back, rec, 0);
   t.equal(back.getAgent(7)!.state, "backoff", "auto_restart: restart scheduled");
   t.equal(back.getAgent(7)!.restart_count, 1);
   t.equal(back.getAgent(7)!.last_exit_code, 255, "status unknown: 255");
   t.equal(back.getAgent(8)!.state, "exited", "no auto_restart: exited");
   const clean = new AgentSupervisor({ clock: createManualClock() });
-  clean.restore(recs[0], 0, "stopped");
+  restoreAgent(clean, recs[0], 0, "stopped");
   t.equal(clean.getAgent(7)!.state, "exited", "after a clean shutdown: exited, to be started again");
-  t.equal(new AgentSupervisor().restore({ ...recs[0], agent_id: 7 }, 0) > 0, true);
+  t.equal(restoreAgent(new AgentSupervisor(), { ...recs[0], agent_id: 7 }, 0) > 0, true);
   const dup = new AgentSupervisor();
-  dup.restore(recs[0], 0);
-  t.equal(dup.restore(recs[0], 0), ERRNO.EEXIST);
+  restoreAgent(dup, recs[0], 0);
+  t.equal(restoreAgent(dup, recs[0], 0), ERRNO.EEXIST);
 });
 
 t.test("group commit: commits without their own fsync, then shared fsyncs make them durable", async (t) => {
