@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
-import { procIdentity, type ProcIdentity } from "./durability.ts";
+import { isZombie, procIdentity, type ProcIdentity } from "./proc_reader.ts";
 
 /**
  * A process the host knows by pid only (not its ChildProcess): it stands in for one with
@@ -25,7 +24,7 @@ export class PidProcess extends EventEmitter {
 }
 
 /**
- * A re-adopted agent (issue 6): a process the daemon did not start in this life, so it cannot
+ * A re-adopted agent: a process the daemon did not start in this life, so it cannot
  * wait(2) for it. It stands in for a ChildProcess in the host: `kill()` signals the pid, and
  * an `exit` event with code 255 (status unknown: an abnormal exit, as the restart rules want)
  * is emitted once /proc shows the pid gone or reused by another process (start time or command
@@ -53,15 +52,5 @@ export class AdoptedProcess extends PidProcess {
   unref(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-  }
-}
-
-/** A zombie has exited; its parent (not us: we are not its parent) has not reaped it yet. */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return false;
   }
 }

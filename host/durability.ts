@@ -1,9 +1,15 @@
-import { readFileSync } from "node:fs";
 import { durableAgent, durableMeta, EVENT_NAMES, ERRNO, renderEventAt, restoreAgent, restoreMeta, revertAgent, type AgentSupervisor, type DurableAgent } from "../lib/mod.ts";
 import { Journal, type AuditRecord } from "./journal.ts";
+import { procIdentity, type ProcIdentity } from "./proc_reader.ts";
+
+export interface RestoreSummary {
+  restored: number;
+  adopted: number[];
+  lost: number[];
+}
 
 /**
- * Keeps the journal in step with the core (issue 6). `flush()` writes, in one transaction,
+ * Keeps the journal in step with the core. `flush()` writes, in one transaction,
  * every agent whose durable record changed, the defaults and counters, the new audit entries
  * (control writes from the policy controller's trail, lifecycle transitions and recovery
  * actions from the event ring). Control writes call it before they are acknowledged; the
@@ -14,29 +20,6 @@ import { Journal, type AuditRecord } from "./journal.ts";
  * an agent that never was durable (a spawn) is killed and removed. Signals already sent
  * (kill, stop, restart) cannot be recalled; the write still reports the errno.
  */
-export interface ProcIdentity {
-  starttime: number;
-  cmdline: string;
-}
-
-/** /proc/<pid>/stat start time (field 22) and cmdline, or null when the process is gone. */
-export function procIdentity(pid: number): ProcIdentity | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").split("\0").join(" ");
-    return { starttime: Number(fields[19]), cmdline };
-  } catch {
-    return null;
-  }
-}
-
-export interface RestoreSummary {
-  restored: number;
-  adopted: number[];
-  lost: number[];
-}
-
 export class Durability {
   readonly journal: Journal;
   readonly #sup: AgentSupervisor;

@@ -4,6 +4,7 @@ export * from "./proc_sampler.ts";
 export * from "./cgroup_v1.ts";
 export * from "./agent_logs.ts";
 export { Journal, entryHash, type AuditRecord, type VerifyResult } from "./journal.ts";
-export { Durability, procIdentity, type ProcIdentity, type RestoreSummary } from "./durability.ts";
+export { Durability, type RestoreSummary } from "./durability.ts";
+export { procIdentity, resolveUser, type ProcIdentity } from "./proc_reader.ts";
 export { secureStateDir, stateFileMode, type StateDirOptions } from "./state_dir.ts";
 export { AUDIT_KEY_FILE, createSecretDigest, loadAuditKey } from "./audit_key.ts";

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { compiledScript } from "../lib/mod.ts";
-import { parseIoSyscalls, parseProcStat } from "./proc_stat.ts";
+import { parseIoSyscalls, parseProcStat } from "./proc_reader.ts";
 
 /** Counters of one process group (an agent and everything it forked), cumulative. */
 export interface GroupSample {

@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { readdirSync, readFileSync } from "node:fs";
-import { parseIoSyscalls, parseProcStat } from "./proc_stat.ts";
+import { parseIoSyscalls, parseProcStat } from "./proc_reader.ts";
 
 /**
  * The /proc scan of `proc_sampler.ts`, with synchronous reads, on a worker thread: a sync read

@@ -1,13 +1,16 @@
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync } from "node:fs";
 import { constants } from "node:os";
 import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../lib/mod.ts";
 import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
 import { AdoptedProcess } from "./adopted_process.ts";
+import { CallerIdentity } from "./caller_identity.ts";
+import { ChildFdSeal } from "./fd_seal.ts";
+import { readProcStatus, resolveUser, type ProcIdentity } from "./proc_reader.ts";
 import { Spawner } from "./spawner.ts";
-import type { ProcIdentity } from "./durability.ts";
+import { Throttle } from "./throttle.ts";
 
 export interface ProcessHostOptions {
   /** Grace between SIGTERM and SIGKILL on a graceful stop (default 5000 ms). */
@@ -23,8 +26,6 @@ export interface ProcessHostOptions {
   cgroup?: CgroupV1 | null;
 }
 
-/** Soft throttle: a SIGSTOP/SIGCONT duty cycle with this period. */
-const THROTTLE_PERIOD_MS = 100;
 
 /**
  * The host part of lib/: runs agents as real processes (own process group, so a stop reaches
@@ -36,9 +37,7 @@ const THROTTLE_PERIOD_MS = 100;
 export class ProcessHost implements AgentHost {
   readonly #sup: AgentSupervisor;
   readonly #children = new Map<number, ChildProcess>(); // agent id → current process
-  /** agentOfProcess() answers by calling pid (see there). */
-  readonly #callerCache = new Map<number, number | undefined>();
-  #callerCacheSince = 0;
+  readonly #callers: CallerIdentity;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #graceMs: number;
   readonly #mountPath: string | undefined;
@@ -49,14 +48,13 @@ export class ProcessHost implements AgentHost {
   /** Agents running as a user other than the daemon's: AgentId → uid. */
   readonly #uids = new Map<number, number>();
   readonly #logs: AgentLogs | null;
-  readonly #throttles = new Map<number, ReturnType<typeof setInterval>>();
+  readonly #throttle: Throttle;
   #sampler: ReturnType<typeof setInterval> | null = null;
   #sampling = false;
   readonly #cgroup: CgroupV1 | null;
   readonly #oomKills = new Map<number, number>();
   readonly #procs = new ProcSampler();
-  #devNull = -1;
-  #stdio: { at: number; value: StdioOptions } = { at: 0, value: "ignore" };
+  readonly #fds = new ChildFdSeal();
   readonly #spawner: Spawner;
   /** The daemon's environment, copied once: process.env is slow to spread per spawn. */
   readonly #baseEnv: Record<string, string | undefined> = { ...process.env };
@@ -69,7 +67,9 @@ export class ProcessHost implements AgentHost {
     this.#windowMs = options.windowMs ?? 1000;
     this.#logs = options.logs ?? null;
     this.#cgroup = options.cgroup ?? null;
-    this.#spawner = new Spawner(() => this.#childStdio(), this.#log, (pid) => this.#cgroup?.supervisors.add(pid));
+    this.#spawner = new Spawner(() => this.#fds.stdio(), this.#log, (pid) => this.#cgroup?.supervisors.add(pid));
+    this.#callers = new CallerIdentity(sup);
+    this.#throttle = new Throttle(sup, this.#cgroup, (id, sig) => this.#signal(id, sig), this.#log);
     sup.onLifecycle((kind, id, arg) => this.#onLifecycle(kind, id, arg));
     if (this.#windowMs > 0) {
       this.#sampler = setInterval(() => void this.sampleOnce(), this.#windowMs);
@@ -121,7 +121,7 @@ export class ProcessHost implements AgentHost {
     const refused = sup.checkSpawn({ ...spec, agent_id: id });
     if (refused < 0) return refused;
     // s6-style readiness: the agent writes a newline to the fd named in AGENTSYS_NOTIFY_FD.
-    const stdio = [...(this.#childStdio() as (number | "ignore" | "pipe")[])];
+    const stdio = [...(this.#fds.stdio() as (number | "ignore" | "pipe")[])];
     const notifyFd = spec.readiness === "notify" ? stdio.length : -1;
     if (notifyFd > 0) stdio.push("pipe");
     let logFd = -1;
@@ -247,46 +247,12 @@ export class ProcessHost implements AgentHost {
    * not inherit (the FUSE device at mount), so the next spawn seals them too.
    */
   rescanInheritedFds(): void {
-    this.#stdio = { at: 0, value: this.#stdio.value };
+    this.#fds.rescan();
   }
 
-  /**
-   * The agent a process belongs to: the first of it and its ancestors (up to 64) that is an
-   * agent's main process — `agents/self` for a caller the FUSE backend names by pid.
-   */
+  /** The agent a calling process belongs to (CallerIdentity): `agents/self`, and whom a caller acts for. */
   agentOfProcess(pid: number): number | undefined {
-    const direct = this.#sup.getAgentByPid(pid);
-    if (direct) return direct.agent_id;
-    // Every control write asks (the caller's identity): the walk reads /proc once per
-    // ancestor (~5 reads for a shell's child, 75 µs of a 130 µs shim round trip when
-    // measured), so answers are remembered until an agent's process comes or goes, or for a
-    // second at most (a pid reused by an unrelated process).
-    const now = performance.now();
-    if (now - this.#callerCacheSince > 1000 || this.#callerCache.size >= 4096) {
-      this.#callerCache.clear();
-      this.#callerCacheSince = now;
-    }
-    if (this.#callerCache.has(pid)) return this.#callerCache.get(pid);
-    const found = this.#walkToAgent(pid);
-    this.#callerCache.set(pid, found);
-    return found;
-  }
-
-  #walkToAgent(pid: number): number | undefined {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
-      const a = this.#sup.getAgentByPid(p);
-      if (a) return a.agent_id;
-      try {
-        // FUSE names the calling *thread* (a Node agent's fs calls come from its thread pool):
-        // a thread's process first, then the parents.
-        const status = readFileSync(`/proc/${p}/status`, "utf8");
-        const tgid = Number(/^Tgid:\s+(\d+)/m.exec(status)?.[1]);
-        p = tgid !== p && tgid > 0 ? tgid : Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      } catch {
-        return undefined;
-      }
-    }
-    return undefined;
+    return this.#callers.agentOf(pid);
   }
 
   /** Kill an agent now and forget it once it is gone (a spawn that could not be journaled). */
@@ -307,8 +273,8 @@ export class ProcessHost implements AgentHost {
     const proc = new AdoptedProcess(pid, identity, Math.min(Math.max(this.#windowMs || 200, 100), 1000));
     const child = proc as unknown as ChildProcess;
     this.#children.set(id, child);
-    const uid = processUid(pid);
-    if (uid !== undefined && uid !== process.getuid?.()) this.#uids.set(id, uid);
+    const uid = readProcStatus(pid)?.uid ?? -1;
+    if (uid >= 0 && uid !== process.getuid?.()) this.#uids.set(id, uid);
     this.#cgroup?.attachPidsSync(id, pid);
     if (this.#cgroup) {
       const cg = this.#cgroup;
@@ -332,7 +298,7 @@ export class ProcessHost implements AgentHost {
       }
     }
     if (this.#children.get(id) === child) this.#children.delete(id);
-    this.#endThrottle(id, false);
+    this.#throttle.end(id, false);
     // Whatever the agent forked dies with it (systemd's KillMode=control-group): its process
     // group, and in its pids cgroup whatever left that group (setsid) or outran the signal.
     killGroup(pid);
@@ -350,36 +316,6 @@ export class ProcessHost implements AgentHost {
         void cg.release(id);
       }, 100).unref();
     }
-  }
-
-  /**
-   * stdio for a child, with every descriptor the daemon holds without close-on-exec replaced
-   * by /dev/null. libfuse 2 leaves /dev/fuse and the auto_unmount socket inheritable: an agent
-   * holding them could speak the FUSE protocol, and would keep the mount alive after the
-   * daemon dies (fusermount waits for the socket to close). Node cannot set FD_CLOEXEC, but a
-   * stdio entry at index N makes libuv dup2 over fd N in the child. Rescanned once a second.
-   */
-  #childStdio(): StdioOptions {
-    const now = Date.now();
-    if (now - this.#stdio.at < 1000) return this.#stdio.value;
-    if (this.#devNull < 0) this.#devNull = openSync("/dev/null", "r+");
-    const leaky: number[] = [];
-    try {
-      for (const name of readdirSync("/proc/self/fdinfo")) {
-        const fd = Number(name);
-        if (!(fd > 2) || fd === this.#devNull) continue;
-        const info = readFileSync(`/proc/self/fdinfo/${name}`, "utf8");
-        const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? "2000000", 8);
-        if (!(flags & 0o2000000)) leaky.push(fd); // no O_CLOEXEC
-      }
-    } catch {
-      /* no procfs: nothing to seal */
-    }
-    const max = leaky.length > 0 ? Math.max(...leaky) : 2;
-    const stdio: (number | "ignore" | "pipe")[] = ["ignore", "ignore", "ignore"];
-    for (let fd = 3; fd <= max; fd++) stdio.push(leaky.includes(fd) ? this.#devNull : "ignore");
-    this.#stdio = { at: now, value: stdio };
-    return stdio;
   }
 
   #fail(code: number, reason: string): number {
@@ -418,11 +354,11 @@ export class ProcessHost implements AgentHost {
   }
 
   #onLifecycle(kind: number, id: number, arg: number): void {
-    if (kind === LIFE.spawned || kind === LIFE.exited || kind === LIFE.removed) this.#callerCache.clear();
+    if (kind === LIFE.spawned || kind === LIFE.exited || kind === LIFE.removed) this.#callers.forget();
     if (kind === LIFE.stopRequested) {
       const child = this.#children.get(id);
       if (!child) return;
-      this.#endThrottle(id, false);
+      this.#throttle.end(id, false);
       if (arg === 1) return this.#signal(id, "SIGKILL");
       this.#signal(id, "SIGTERM");
       this.#signal(id, "SIGCONT"); // a stopped (throttled) group must run to handle SIGTERM
@@ -430,9 +366,9 @@ export class ProcessHost implements AgentHost {
         if (this.#children.get(id) === child) this.#signal(id, "SIGKILL");
       });
     } else if (kind === LIFE.throttleRequested) {
-      this.#startThrottle(id);
+      this.#throttle.start(id);
     } else if (kind === LIFE.unthrottleRequested) {
-      this.#endThrottle(id, true);
+      this.#throttle.end(id, true);
     } else if (kind === LIFE.restartScheduled) {
       if (this.#closing) return;
       this.#later(arg, () => {
@@ -445,55 +381,6 @@ export class ProcessHost implements AgentHost {
   }
 
   /**
-   * Soft throttle (no writable cgroup yet): stop and continue the agent's process group so it
-   * runs `cpu_quota_us` per second at most (50 % when the quota is 0 or a whole CPU), in
-   * 100 ms periods.
-   */
-  #startThrottle(id: number): void {
-    if (this.#throttles.has(id)) return;
-    const quota = this.#sup.faults.limitsOf(id)?.cpu_quota_us ?? 0;
-    // A quota of a whole CPU (or none) would not slow anything: throttle to half then (the
-    // syscall-flood case, where the CPU quota is not what was breached).
-    const share = quota > 0 && quota < 1_000_000 ? quota / 1_000_000 : 0.5;
-    if (this.#cgroup?.cpuRoot) {
-      const cg = this.#cgroup;
-      const marker = setInterval(() => {}, 1 << 30); // marks "throttled"; no duty cycle needed
-      marker.unref();
-      this.#throttles.set(id, marker);
-      void cg.setQuota(id, share).then((ok) => {
-        if (!ok) this.#log(`agent ${id}: cgroup throttle failed`);
-      });
-      this.#log(`agent ${id}: throttled to ${Math.round(share * 100)} % of a CPU (cgroup cpu.cfs_quota_us)`);
-      return;
-    }
-    const runMs = Math.max(1, Math.round(THROTTLE_PERIOD_MS * share));
-    const timer = setInterval(() => {
-      this.#signal(id, "SIGCONT");
-      const stopper = setTimeout(() => {
-        if (this.#throttles.get(id) === timer) this.#signal(id, "SIGSTOP");
-      }, runMs);
-      stopper.unref();
-    }, THROTTLE_PERIOD_MS);
-    timer.unref();
-    this.#throttles.set(id, timer);
-    this.#signal(id, "SIGSTOP");
-    this.#log(`agent ${id}: throttled to ${Math.round(share * 100)} % of a CPU (SIGSTOP/SIGCONT duty cycle)`);
-  }
-
-  #endThrottle(id: number, resume: boolean): void {
-    const timer = this.#throttles.get(id);
-    if (!timer) return;
-    clearInterval(timer);
-    this.#throttles.delete(id);
-    if (this.#cgroup?.cpuRoot) {
-      // Lifted even without `resume`: a restarted process joins the same group.
-      void this.#cgroup.setQuota(id, null);
-      return;
-    }
-    if (resume) this.#signal(id, "SIGCONT");
-  }
-
-  /**
    * Stop every agent (SIGTERM, SIGKILL after the grace) and cancel pending restarts; with
    * `keepAgents`, leave them running (their output goes to files, not to us) and only let go.
    */
@@ -502,13 +389,13 @@ export class ProcessHost implements AgentHost {
     if (this.#sampler) clearInterval(this.#sampler);
     await this.#procs.close();
     if (keepAgents) {
-      for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
+      for (const id of this.#throttle.ids()) this.#throttle.end(id, true);
       for (const t of this.#timers) clearTimeout(t);
       for (const child of this.#children.values()) child.unref();
       this.#spawner.close();
       return;
     }
-    for (const id of [...this.#throttles.keys()]) this.#endThrottle(id, true);
+    for (const id of this.#throttle.ids()) this.#throttle.end(id, true);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     const waits: Promise<void>[] = [];
@@ -538,31 +425,5 @@ function killGroup(pid: number): void {
     process.kill(-pid, "SIGKILL");
   } catch {
     /* group already empty */
-  }
-}
-
-/** A user name or uid → uid and primary gid, from /etc/passwd; undefined when unknown. */
-export function resolveUser(user: string | number): { uid: number; gid: number } | undefined {
-  let passwd = "";
-  try {
-    passwd = readFileSync("/etc/passwd", "utf8");
-  } catch {
-    /* no passwd file */
-  }
-  for (const line of passwd.split("\n")) {
-    const f = line.split(":");
-    if (f.length < 4) continue;
-    if (f[0] === String(user) || f[2] === String(user)) return { uid: Number(f[2]), gid: Number(f[3]) };
-  }
-  return typeof user === "number" ? { uid: user, gid: user } : undefined;
-}
-
-/** The real uid of a process, from /proc/<pid>/status. */
-function processUid(pid: number): number | undefined {
-  try {
-    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
   }
 }

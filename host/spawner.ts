@@ -2,7 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { createInterface } from "node:readline";
 import { compiledScript } from "../lib/mod.ts";
 import { AdoptedProcess, PidProcess } from "./adopted_process.ts";
-import { procIdentity, type ProcIdentity } from "./durability.ts";
+import { procIdentity, type ProcIdentity } from "./proc_reader.ts";
 import type { SpawnRequest } from "./spawner_main.ts";
 
 /**
