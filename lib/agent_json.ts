@@ -5,7 +5,7 @@ import type { AgentProfile } from "./profiler.ts";
 import type { AgentInfo, AgentSupervisor } from "./supervisor.ts";
 import type { AgentMetrics, SystemMetrics } from "./telemetry.ts";
 import type { ResourceLimits } from "./limits.ts";
-import type { RestartBackoff } from "./fault_detector.ts";
+import type { RestartBackoff } from "./restart_backoff.ts";
 
 /**
  * The machine-readable view of agents (`agents.json`, `agents/<id>/agent.json`, and every

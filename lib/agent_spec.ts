@@ -3,6 +3,7 @@ import { RiskLevel } from "./compliance_event.ts";
 import { FAULT_NAMES } from "./fault.ts";
 import { ACTION_NAMES } from "./fault_action.ts";
 import { CapabilityNameSchema, Scope } from "./policy_patch.ts";
+import { BackoffSpec } from "./restart_backoff.ts";
 
 /** Partial ResourceLimits (SPEC §3); 0 = no limit. */
 export const LimitsSpec = Type.Object(
@@ -25,15 +26,6 @@ export const RecoverySpec = Type.Union([
 ]);
 export type RecoverySpec = Static<typeof RecoverySpec>;
 
-export const BackoffSpec = Type.Object(
-  {
-    base_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
-    cap_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
-    reset_after_ms: Type.Optional(Type.Integer({ minimum: 0 })),
-  },
-  { additionalProperties: false },
-);
-export type BackoffSpec = Static<typeof BackoffSpec>;
 
 export const DependencySpec = Type.Union([
   Type.Integer({ minimum: 1, maximum: 0xffffffff }),

@@ -10,7 +10,7 @@ import { EV } from "./lifecycle.ts";
 import { applySpec } from "./spec_apply.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 import type { ResourceLimits } from "./limits.ts";
-import type { RestartBackoff } from "./fault_detector.ts";
+import type { RestartBackoff } from "./restart_backoff.ts";
 import type { Violation } from "./policy_controller.ts";
 
 /**

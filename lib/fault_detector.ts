@@ -5,14 +5,8 @@ import { FAULT, FAULT_COUNT, FAULT_NAMES } from "./fault.ts";
 import { ACTION_NAMES, RECOVERY_PRESETS, type ActionName } from "./fault_action.ts";
 import { LIMIT_FIELDS, LIMIT_PRESETS, type ResourceLimits } from "./limits.ts";
 import { createProfileTable, type ProfileTable } from "./profile_table.ts";
+import { DEFAULT_BACKOFF, type RestartBackoff } from "./restart_backoff.ts";
 
-/** Restart backoff parameters (SPEC §4), per agent through the recovery profile. */
-export interface RestartBackoff {
-  base_ms: number;
-  cap_ms: number;
-  reset_after_ms: number;
-}
-export const DEFAULT_BACKOFF: Readonly<RestartBackoff> = { base_ms: 100, cap_ms: 30_000, reset_after_ms: 60_000 };
 
 /** A recovery profile row: 7 actions (by FAULT code) then the 3 backoff fields. */
 const R_BASE = FAULT_COUNT;

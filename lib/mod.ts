@@ -17,7 +17,7 @@ export * from "./errno.ts";
 export { EVENT, EVENT_NAMES, SIS_EVENT_KINDS, createEventRing, type EventRing } from "./event_ring.ts";
 export * from "./fault.ts";
 export * from "./fault_action.ts";
-export { BREACH, DEFAULT_BACKOFF, FaultDetector, type RestartBackoff } from "./fault_detector.ts";
+export { BREACH, FaultDetector } from "./fault_detector.ts";
 export * from "./lifecycle.ts";
 export * from "./limits.ts";
 export * from "./policy_controller.ts";

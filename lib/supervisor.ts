@@ -18,7 +18,7 @@ import { PolicyController } from "./policy_controller.ts";
 import { Profiler } from "./profiler.ts";
 import { type Random } from "./random.ts";
 import { ResourceMonitor } from "./resource_monitor.ts";
-import { restartDelayMs } from "./restart_backoff.ts";
+import { nextRestart } from "./restart_backoff.ts";
 import { TelemetryAggregator } from "./telemetry.ts";
 import { applySpec, checkSpec, NO_OPTIONS, processFieldsChanged, type SpawnOptions } from "./spec_apply.ts";
 
@@ -298,16 +298,15 @@ export class AgentSupervisor {
     }
     if (flags & FLAG.stopRequested) return this.#finish(slot, STATE.exited);
     if (flags & FLAG.faultRestart || (status !== 0 && flags & FLAG.autoRestart)) {
-      const [base, cap, resetAfter] = this.faults.backoffAt(slot);
-      if (now - c.spawnedAtUs[slot] >= resetAfter * 1000) c.restartCount[slot] = 0;
-      if (c.restartCount[slot] >= c.maxRestarts[slot]) {
-        ctx.events.push(EVENT.Failed, id, now, c.restartCount[slot], 0, 0);
-        if (this.#listeners.length > 0) this.emit(LIFE.failed, id, c.restartCount[slot]);
+      const next = nextRestart(c.restartCount[slot], c.maxRestarts[slot], now - c.spawnedAtUs[slot], this.faults.backoffAt(slot), ctx.random());
+      c.restartCount[slot] = next.count;
+      if (next.failed) {
+        ctx.events.push(EVENT.Failed, id, now, next.count, 0, 0);
+        if (this.#listeners.length > 0) this.emit(LIFE.failed, id, next.count);
         this.#finish(slot, STATE.failed);
         return EXIT_DECISION.failed;
       }
-      c.restartCount[slot]++;
-      return this.#scheduleRestart(slot, restartDelayMs(c.restartCount[slot], base, cap, ctx.random()));
+      return this.#scheduleRestart(slot, next.delayMs);
     }
     return this.#finish(slot, STATE.exited);
   }
