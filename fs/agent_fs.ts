@@ -135,7 +135,7 @@ export class AgentFs implements FsOps {
   readdir(path: string): string[] | number {
     const r = this.#resolve(path);
     if (!r) return ERRNO.ENOENT;
-    if (NODE[r.kind].type !== "dir") return -20; // ENOTDIR
+    if (NODE[r.kind].type !== "dir") return ERRNO.ENOTDIR;
     const names = [".", ".."];
     if (r.kind === "agentsDir") return names.concat(this.#sup.listAgents().map((a) => String(a.agent_id)));
     if (r.kind === "byPidDir") return names.concat(this.#sup.listAgents().filter((a) => a.pid > 0).map((a) => String(a.pid)));
@@ -165,7 +165,7 @@ export class AgentFs implements FsOps {
     const r = this.#resolve(path);
     if (!r) return ERRNO.ENOENT;
     const n = NODE[r.kind];
-    if (n.type === "dir") return -21; // EISDIR
+    if (n.type === "dir") return ERRNO.EISDIR;
     if (n.type === "link") return ERRNO.EINVAL;
     const slot = AGENT_KINDS.has(r.kind) ? this.#sup.ctx.table.slotOfId(r.arg) : -1;
     const fh = this.#nextFh;
@@ -176,7 +176,7 @@ export class AgentFs implements FsOps {
 
   read(_path: string, fh: number, len: number, pos: number): Uint8Array | number {
     const h = this.#handles.get(fh);
-    if (!h) return -9; // EBADF
+    if (!h) return ERRNO.EBADF;
     if (h.kind === "ctl" || h.kind === "syscall" || h.kind === "agentCtl") return takeReplies(h, len);
     if (h.agent >= 0 && this.#sup.ctx.table.slotOfHandle(h.agent) < 0) return ERRNO.ENOENT; // agent gone
     if (pos === 0 || h.bytes === null) {
@@ -193,7 +193,7 @@ export class AgentFs implements FsOps {
 
   write(path: string, fh: number, data: Uint8Array, _pos: number): number | Promise<number> {
     const h = this.#handles.get(fh);
-    if (!h) return -9;
+    if (!h) return ERRNO.EBADF;
     if (NODE[h.kind].type !== "control") return ERRNO.EACCES;
     // A request shorter than max_write is the last piece of its write(2) (direct_io splits
     // only at max_write). Pieces before it are held, so one write(2) is applied as a whole.

@@ -2,17 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { closeSync, openSync, read, writeFileSync, writeSync, writevSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { compiledScript } from "../lib/mod.ts";
+import { compiledScript, ERRNO } from "../lib/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, type BackendFactory, type FileStat, type FsBackend, type FsCaller, type FsOps, type MountOptions } from "./backend.ts";
 import { clearStaleMount, connectionAbortFile, run } from "./devfuse_mount.ts";
 import { RING, ringBytes, ringViews, type RingLayout } from "./devfuse_ring.ts";
 import { attrOut, BodyReader, direntsOut, DT_DIR, DT_LNK, DT_REG, encodeReply, entryOut, FATTR_SIZE, FOPEN_DIRECT_IO, initOut, OP, openOut, OUT_HEADER_SIZE, parseRequest, ShortBody, statfsOut, writeOut, writeOutHeader, type Attr, type InHeader } from "./fuse_proto.ts";
 
-const EIO = 5;
-const EINVAL = 22;
-const ENOSYS = 38;
-const EPERM = 1;
-const ENODEV = 19;
+const { EINVAL, EIO, ENODEV, ENOSYS, ENOENT, ENOTDIR, EPERM, EPROTO } = ERRNO;
 /** Requests the reader may hold read ahead of the JS thread. */
 const RING_SLOTS = 8;
 /** How long the kernel may cache a name and a node's attributes (as the fuse-native backend). */
@@ -150,7 +146,7 @@ class DevFuseBackend implements FsBackend {
           if (this.#closed) return;
           if (n < 0) {
             // The reader stopped: ENODEV is the unmount; anything else ends the connection too.
-            if (n !== -ENODEV) this.#initDone?.(new Error(`reading /dev/fuse failed: errno ${-n}`));
+            if (n !== ENODEV) this.#initDone?.(new Error(`reading /dev/fuse failed: errno ${-n}`));
             return this.#close();
           }
           this.#handle(slot(i).subarray(0, n));
@@ -195,7 +191,7 @@ class DevFuseBackend implements FsBackend {
     if (this.#closed) return;
     try {
       if (error !== 0 || !body || body.byteLength === 0) {
-        writeSync(this.#fd, encodeReply(unique, error === 0 ? 0 : -Math.abs(error)));
+        writeSync(this.#fd, encodeReply(unique, error));
       } else {
         // Header and body in one writev: no copy of the body (a read's snapshot, up to 128 KiB).
         writeOutHeader(this.#header, OUT_HEADER_SIZE + body.byteLength, 0, unique);
@@ -265,11 +261,11 @@ class DevFuseBackend implements FsBackend {
         return; // every request is answered at once or soon; nothing to interrupt
     }
     const path = this.#path(h);
-    if (path === null) return this.#reply(u, ENOENT_ERR);
+    if (path === null) return this.#reply(u, ENOENT);
     switch (h.opcode) {
       case OP.LOOKUP: {
         const name = r.cstring();
-        if (name.includes("/") || name === "" || name === "." || name === "..") return this.#reply(u, ENOENT_ERR);
+        if (name.includes("/") || name === "" || name === "." || name === "..") return this.#reply(u, ENOENT);
         const child = path === "/" ? `/${name}` : `${path}/${name}`;
         const st = ops.getattr(child);
         if (typeof st === "number") return this.#reply(u, st);
@@ -385,9 +381,6 @@ class DevFuseBackend implements FsBackend {
   }
 }
 
-const ENOENT_ERR = 2;
-const ENOTDIR = 20;
-const EPROTO = 71;
 const FATTR_LOCKOWNER = 1 << 9;
 const FATTR_TIMES = (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8); // atime, mtime, atime_now, mtime_now
 

@@ -1,8 +1,8 @@
 import Fuse from "fuse-native";
 import { DEFAULT_MAX_WRITE, type BackendFactory, type FileStat } from "./backend.ts";
+import { ERRNO } from "../lib/mod.ts";
 
-const EIO = -5;
-const EPERM = -1;
+const { EIO, EPERM } = ERRNO;
 
 /**
  * fuse-native (libfuse 2.9) backend. Rules from ../shared/FUSE-NOTES.md §0: every callback

@@ -1,8 +1,9 @@
 /**
- * Result codes of the core: 0 or a positive value for success, a negative Linux errno for an
- * expected rejection. Using errno values in the core means no layer translates codes, and the
- * FUSE layer can hand them straight to the kernel. Why a call failed is left in the owner's
- * `reason` string (cold path: only set on failure).
+ * Result codes everywhere — core, command codecs, the tree, both FUSE backends, binary replies:
+ * 0 or a positive value for success, a negative Linux errno for a rejection. One table and one
+ * sign, so no layer translates codes and the FUSE layer hands them straight to the kernel
+ * (whose replies carry −errno too). Why a call failed is left in the owner's `reason` string
+ * (cold path: only set on failure).
  */
 export const ERRNO = {
   EPERM: -1,
@@ -10,13 +11,18 @@ export const ERRNO = {
   ESRCH: -3,
   EIO: -5,
   E2BIG: -7,
+  EBADF: -9,
   EAGAIN: -11,
   EACCES: -13,
   EBUSY: -16,
   EEXIST: -17,
+  ENODEV: -19,
+  ENOTDIR: -20,
+  EISDIR: -21,
   EINVAL: -22,
   ENOSPC: -28,
   ENOSYS: -38,
+  EPROTO: -71,
   EBADMSG: -74,
 } as const;
 export type Errno = (typeof ERRNO)[keyof typeof ERRNO];

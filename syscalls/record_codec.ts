@@ -1,3 +1,4 @@
+import { ERRNO } from "../lib/mod.ts";
 import {
   DEFAULT_REPLY_CAPACITY,
   HEADER_SIZE,
@@ -83,7 +84,6 @@ export function encodeRequest(nr: number, agent: number, arg0 = 0, arg1 = 0, pay
 
 /** Encode one reply; a body larger than `capacity` becomes E2BIG with the needed size. */
 export function encodeReply(nr: number, ret: number, body: Uint8Array | null, capacity = DEFAULT_REPLY_CAPACITY): Uint8Array {
-  const E2BIG = -7;
   const tooBig = body !== null && body.byteLength > capacity;
   const payload = body === null || tooBig ? null : body;
   const out = new Uint8Array(HEADER_SIZE + (payload?.byteLength ?? 0));
@@ -92,7 +92,7 @@ export function encodeReply(nr: number, ret: number, body: Uint8Array | null, ca
   v.setUint16(OFF_VERSION, RECORD_VERSION, true);
   v.setUint16(OFF_NR, nr, true);
   v.setUint32(OFF_LEN, out.byteLength, true);
-  v.setBigInt64(OFF_RET, BigInt(tooBig ? E2BIG : ret), true);
+  v.setBigInt64(OFF_RET, BigInt(tooBig ? ERRNO.E2BIG : ret), true);
   v.setBigUint64(OFF_FULL, BigInt(body?.byteLength ?? 0), true);
   if (payload) out.set(payload, HEADER_SIZE);
   return out;
