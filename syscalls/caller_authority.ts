@@ -1,5 +1,6 @@
 import { CAP, type AgentSupervisor, type Caller } from "../lib/mod.ts";
 import type { Command } from "./command_schemas.ts";
+import { READ_OPS, SELF_OPS } from "./verbs.ts";
 
 /**
  * What a command may do when the caller is an agent (SPEC §9: "an agent acting through the
@@ -12,11 +13,9 @@ import type { Command } from "./command_schemas.ts";
  * (heartbeat, ready, fault, compliance, profile), stop or restart itself, and patch its own
  * policy — where the policy controller lets it only drop privileges. Everything else — acting on
  * another agent, spawning, limits, recovery, dependencies, risk levels, resets, unthrottling —
- * is the daemon owner's (EPERM, InsufficientPermission).
+ * is the daemon owner's (EPERM, InsufficientPermission). Which verbs are which: `self` in the
+ * verb table (verbs.ts).
  */
-export const SELF_VERBS: ReadonlySet<string> = new Set(["heartbeat", "ready", "stop", "restart", "fault", "compliance", "profile"]);
-const SELF_OPS: ReadonlySet<string> = new Set([...SELF_VERBS, "policy-update"]);
-const READ_OPS: ReadonlySet<string> = new Set(["get_telemetry", "get_agent_info", "query"]);
 
 /** "" when `caller` may run `command`, else why not. */
 export function refusalFor(sup: AgentSupervisor, caller: Caller, command: Command): string {

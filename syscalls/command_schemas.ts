@@ -9,6 +9,7 @@ import {
   ActionNameSchema,
   FAULT_NAMES,
 } from "../lib/mod.ts";
+import { AGENT_VERBS } from "./verbs.ts";
 
 /**
  * Every command of the command language, as TypeBox schemas (a schema and its type share one
@@ -27,8 +28,6 @@ export const FaultSchema = Type.Union([
   Type.Object({ type: Type.Literal("PolicyViolation"), reason: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }),
 ]);
 
-export const AGENT_VERBS = ["kill", "stop", "restart", "reset", "throttle", "unthrottle", "remove", "heartbeat", "ready"] as const;
-export type AgentVerb = (typeof AGENT_VERBS)[number];
 
 export const SpawnCommand = Type.Object(
   { op: Type.Literal("spawn"), spec: AgentSpec, pid: Type.Optional(Type.Integer({ minimum: 1, maximum: 0x7fffffff })) },

@@ -15,5 +15,6 @@ export * from "./client.ts";
 export * from "./fleet_schema.ts";
 export * from "./fleet_load.ts";
 export * from "./caller_authority.ts";
+export * from "./verbs.ts";
 export * from "./json_parse.ts";
 export * from "./command_redact.ts";

@@ -1,11 +1,11 @@
 import { CAPABILITY_NAMES, ERRNO, PATCH_TYPE } from "../lib/mod.ts";
 import { refusalFor } from "./caller_authority.ts";
 import { parseJson } from "./json_parse.ts";
+import { SIGNAL_OPS } from "./verbs.ts";
 import { checkCommand, NR, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { decodeRequests, encodeReply, type RequestRecord } from "./record_codec.ts";
 import { DEFAULT_REPLY_CAPACITY } from "./record_layout.ts";
 
-const SIGNAL_OPS = ["stop", "kill", "restart", "reset", "throttle", "unthrottle", "remove", "ready"] as const;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { FAULT_NAMES, LIMIT_FIELDS, LIMIT_PRESETS } from "../lib/mod.ts";
-import { AGENT_VERBS } from "./command_schemas.ts";
+import { AGENT_VERBS, TEXT_VERBS } from "./verbs.ts";
 import { parseJson } from "./json_parse.ts";
 import { decodePatch, type Decoded } from "./patch_decode.ts";
 import { quoteToken } from "./token_quote.ts";
@@ -81,7 +81,7 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
         if (toks.length > 1) return { ok: false, reason: `token 2 ${quoteToken(toks[1])}: expected end of line after "${verb} <id>"` };
         return { ok: true, value: { op: verb, agent: id.value } };
       }
-      return { ok: false, reason: `unknown verb ${quoteToken(verb)}: expected spawn, update, kill, stop, restart, reset, policy-update, limits, recovery, dep, heartbeat, fault, compliance, profile-reset, profile, risk, throttle, unthrottle, remove, ready` };
+      return { ok: false, reason: `unknown verb ${quoteToken(verb)}: expected ${TEXT_VERBS.join(", ")}` };
     }
   }
 }
