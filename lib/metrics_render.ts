@@ -5,7 +5,9 @@ import type { AgentSupervisor } from "./supervisor.ts";
 /**
  * The `metrics` file: Prometheus text exposition format 0.0.4. System counters and gauges,
  * then per-agent series labelled `agent_id` and `name`. Label values are escaped as the format
- * requires (backslash, double quote, newline).
+ * requires (backslash, double quote, newline). The names follow Prometheus's conventions
+ * (`promtool check metrics` reports nothing): counters end in `_total`, units are base units
+ * named in the suffix.
  *
  * @example
  * renderMetrics(sup).includes("agentsys_active_agents "); // true
@@ -42,7 +44,9 @@ export function renderMetrics(sup: AgentSupervisor): string {
   per("agentsys_agent_cpu_seconds_total", "counter", "CPU time of the agent's process tree.", (x) => c.cpuUs[x] / 1e6);
   per("agentsys_agent_syscalls_total", "counter", "Syscalls counted for the agent.", (x) => c.syscallCount[x]);
   per("agentsys_agent_memory_bytes", "gauge", "Memory in use by the agent's process tree.", (x) => c.memBytes[x]);
-  per("agentsys_agent_restart_count", "gauge", "Restarts counted toward max_restarts.", (x) => c.restartCount[x]);
+  // A gauge, not a counter: a healthy run resets it. The name avoids `_count`, which the format
+  // reserves for histograms and summaries.
+  per("agentsys_agent_restarts", "gauge", "Restarts counted toward max_restarts.", (x) => c.restartCount[x]);
   per("agentsys_agent_up", "gauge", "1 when the agent has a running process.", (x) => (hasProcess(c.state[x]) ? 1 : 0));
   out.push("# HELP agentsys_agent_state Current lifecycle state (1 for the state the agent is in).", "# TYPE agentsys_agent_state gauge");
   slots.forEach((slot, i) => {
