@@ -7,7 +7,7 @@
  * process; compare ratios, not absolute times, across machines.
  */
 import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
-import { AgentSupervisor, CAP, EVENT, createSeededRandom, renderStatus, type AgentSpec } from "../lib/mod.ts";
+import { AgentSupervisor, CAP, EVENT_KIND, createSeededRandom, renderStatus, type AgentSpec } from "../lib/mod.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const now = () => performance.now();
@@ -98,7 +98,7 @@ function benchScale(scale: number, sequential = false): Row {
   });
   const events = sup.ctx.events;
   const event = measure(OPS, () => {
-    for (let i = 0; i < OPS; i++) events.push(EVENT.Spawn, ids[i], i, 0, 0, 0);
+    for (let i = 0; i < OPS; i++) events.push(EVENT_KIND.Spawn, ids[i], i, 0, 0, 0);
   });
   const renders = scale >= 1_000_000 ? 1 : scale >= 100_000 ? 3 : 50;
   const t0 = now();

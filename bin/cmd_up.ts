@@ -182,7 +182,7 @@ export const UP_COMMAND: CliCommand = {
         async exec(line: string) {
           if (stopping) throw new Error("the daemon is shutting down");
           const r = applyTextCommands(ctx, line);
-          sup.policy.audit(0, "write", `fleet: ${redactCommandText(line, secretDigest)}`, r.code, { via: "fleet" });
+          sup.audit.record(0, "write", `fleet: ${redactCommandText(line, secretDigest)}`, r.code, { via: "fleet" });
           const durable = durability ? durability.flush(r.code >= 0) : 0;
           if (r.code < 0) throw new Error(`${errnoName(r.code)}: ${r.reason}`);
           if (durable < 0) throw new Error(`${errnoName(durable)}: the change could not be journaled; it was undone`);

@@ -229,7 +229,7 @@ export class AgentFs implements FsOps {
     // Lines before a line refused at run time stay applied: audited, journaled and answered
     // `ok` like a write of their own, then the refusal.
     const done = out.code < 0 ? out.applied.join("\n") : text.trim();
-    const entry = this.#sup.policy.audit(this.#agentOf(h, done), "write", `${path}: ${this.#redact(done)}`, 0, { ...this.#ctx.caller, via });
+    const entry = this.#sup.audit.record(this.#agentOf(h, done), "write", `${path}: ${this.#redact(done)}`, 0, { ...this.#ctx.caller, via });
     // One command is audited under the agent it names; a write of several may name several.
     const durable = this.#persist(done.includes("\n") ? "all" : "touched");
     if (typeof durable === "number" && durable < 0) {
@@ -321,7 +321,7 @@ export class AgentFs implements FsOps {
   #reject(file: string, h: Handle, code: number, reason: string, raw: string): number {
     const line = this.#redact(raw);
     this.#noteError(file, code, reason, line);
-    this.#sup.policy.audit(this.#agentOf(h, raw), "write", `${file}: ${line}`, code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
+    this.#sup.audit.record(this.#agentOf(h, raw), "write", `${file}: ${line}`, code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
     if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
     return code;
   }

@@ -82,16 +82,16 @@ function renderAudit(entries: readonly AuditRecord[], redact: (text: string) => 
 }
 
 function memoryTrail(sup: AgentSupervisor): AuditRecord[] {
-  return sup.policy.auditTrail().map((e) => ({ ...e, uid: e.caller.uid ?? null, via: e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core") }));
+  return sup.audit.entries().map((e) => ({ ...e, uid: e.caller.uid ?? null, via: e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core") }));
 }
 
 function renderDefaultLimits(sup: AgentSupervisor): string {
-  const l = sup.faults.defaultLimits();
+  const l = sup.limits.defaults();
   return LIMIT_FIELDS.map((f) => `${f}=${l[f]}`).join("\n") + "\n";
 }
 
 function renderDefaultRecovery(sup: AgentSupervisor): string {
-  const r = sup.faults.defaultRecovery();
+  const r = sup.recovery.defaults();
   const lines = FAULT_NAMES.map((f) => `${f}=${r.actions[f]}`);
   lines.push(`base_ms=${r.backoff.base_ms}`, `cap_ms=${r.backoff.cap_ms}`, `reset_after_ms=${r.backoff.reset_after_ms}`);
   return lines.join("\n") + "\n";

@@ -62,7 +62,7 @@ export class Durability {
     if (!chain.ok) {
       // Not silently accepted: said now, kept in the trail, and `audit verify` keeps saying it.
       this.#log(`journal: AUDIT CHAIN BROKEN: ${chain.problem!.reason}`);
-      sup.policy.audit(0, "ChainBroken", chain.problem!.reason, ERRNO.EBADMSG, { via: "journal" });
+      sup.audit.record(0, "ChainBroken", chain.problem!.reason, ERRNO.EBADMSG, { via: "journal" });
     }
     const clean = this.journal.cleanShutdown();
     this.journal.markShutdown(false);
@@ -188,7 +188,7 @@ export class Durability {
     const records: Omit<AuditRecord, "seq">[] = [];
     const agents = new Set<number>();
     let policySeq = this.#policySeq;
-    for (const e of sup.policy.auditAfter(this.#policySeq)) {
+    for (const e of sup.audit.after(this.#policySeq)) {
       const via = e.caller.via ?? (e.caller.agentId !== undefined ? `agent:${e.caller.agentId}` : "core");
       records.push({ wall: e.wall, ts_us: e.ts_us, agent: e.agent, action: e.action, result: e.result, via, uid: e.caller.uid ?? null, detail: e.detail });
       policySeq = e.seq;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync } from "node:fs";
 import { constants } from "node:os";
-import { ERRNO, LIFE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../lib/mod.ts";
+import { ERRNO, LIFECYCLE_NOTICE, type AgentHost, type AgentSpec, type AgentSupervisor } from "../lib/mod.ts";
 import type { AgentLogs } from "./agent_logs.ts";
 import type { CgroupV1 } from "./cgroup_v1.ts";
 import { ProcSampler } from "./proc_sampler.ts";
@@ -91,7 +91,7 @@ export class ProcessHost implements AgentHost {
       const samples = await this.#procs.sample(new Set(byGroup.keys()));
       await this.#logs?.rotate();
       for (const [pgid, id] of byGroup) {
-        if (this.#cgroup) void this.#cgroup.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0);
+        if (this.#cgroup) void this.#cgroup.setMemoryLimit(id, this.#sup.limits.of(id)?.memory_limit_bytes ?? 0);
         const s = samples.get(pgid);
         if (s && this.#children.get(id)?.pid === pgid) this.#sup.onSample(id, s.cpuUs, s.rssBytes, s.syscalls);
       }
@@ -188,7 +188,7 @@ export class ProcessHost implements AgentHost {
     else this.#uids.delete(id);
     if (this.#cgroup) {
       const cg = this.#cgroup;
-      void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
+      void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.limits.of(id)?.memory_limit_bytes ?? 0));
     }
     if (spec.readiness === "notify") {
       onReady(() => {
@@ -278,7 +278,7 @@ export class ProcessHost implements AgentHost {
     this.#cgroup?.attachPidsSync(id, pid);
     if (this.#cgroup) {
       const cg = this.#cgroup;
-      void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0));
+      void cg.attach(id, pid).then(() => cg.setMemoryLimit(id, this.#sup.limits.of(id)?.memory_limit_bytes ?? 0));
     }
     proc.on("exit", (code: number, signal: NodeJS.Signals | null) => void this.#onExit(id, pid, child, code, signal));
     this.#log(`agent ${id} (${this.#sup.getAgent(id)?.name}) re-adopted, pid ${pid}`);
@@ -293,7 +293,7 @@ export class ProcessHost implements AgentHost {
       const { kills, peak } = this.#cgroup.oomKills(id);
       if (kills > (this.#oomKills.get(id) ?? 0)) {
         this.#oomKills.set(id, kills);
-        const limit = sup.faults.limitsOf(id)?.memory_limit_bytes ?? 0;
+        const limit = sup.limits.of(id)?.memory_limit_bytes ?? 0;
         if (sup.getAgent(id)?.pid === pid) sup.onFault(id, { type: "MemoryExceeded", used: Math.max(peak, limit), limit });
       }
     }
@@ -354,8 +354,8 @@ export class ProcessHost implements AgentHost {
   }
 
   #onLifecycle(kind: number, id: number, arg: number): void {
-    if (kind === LIFE.spawned || kind === LIFE.exited || kind === LIFE.removed) this.#callers.forget();
-    if (kind === LIFE.stopRequested) {
+    if (kind === LIFECYCLE_NOTICE.spawned || kind === LIFECYCLE_NOTICE.exited || kind === LIFECYCLE_NOTICE.removed) this.#callers.forget();
+    if (kind === LIFECYCLE_NOTICE.stopRequested) {
       const child = this.#children.get(id);
       if (!child) return;
       this.#throttle.end(id, false);
@@ -365,11 +365,11 @@ export class ProcessHost implements AgentHost {
       this.#later(this.#graceMs, () => {
         if (this.#children.get(id) === child) this.#signal(id, "SIGKILL");
       });
-    } else if (kind === LIFE.throttleRequested) {
+    } else if (kind === LIFECYCLE_NOTICE.throttleRequested) {
       this.#throttle.start(id);
-    } else if (kind === LIFE.unthrottleRequested) {
+    } else if (kind === LIFECYCLE_NOTICE.unthrottleRequested) {
       this.#throttle.end(id, true);
-    } else if (kind === LIFE.restartScheduled) {
+    } else if (kind === LIFECYCLE_NOTICE.restartScheduled) {
       if (this.#closing) return;
       this.#later(arg, () => {
         const spec = this.#sup.specOf(id);

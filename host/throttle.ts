@@ -32,7 +32,7 @@ export class Throttle {
 
   start(id: number): void {
     if (this.#active.has(id)) return;
-    const quota = this.#sup.faults.limitsOf(id)?.cpu_quota_us ?? 0;
+    const quota = this.#sup.limits.of(id)?.cpu_quota_us ?? 0;
     const share = quota > 0 && quota < 1_000_000 ? quota / 1_000_000 : 0.5;
     if (this.#cgroup?.cpuRoot) {
       const cg = this.#cgroup;

@@ -28,7 +28,7 @@ export function renderAgentInfo(a: AgentInfo): string {
 export function renderAgentStatus(sup: AgentSupervisor, id: number): string {
   const a = sup.getAgent(id);
   if (!a) return "";
-  const l = sup.faults.limitsOf(id)!;
+  const l = sup.limits.of(id)!;
   return (
     renderAgentInfo(a) +
     [

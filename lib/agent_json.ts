@@ -90,7 +90,7 @@ export interface JsonContext {
 export function resourceStatus(sup: AgentSupervisor, id: number): string {
   const slot = sup.ctx.table.slotOfId(id);
   if (slot < 0) return "Normal";
-  const l = sup.faults.limitsOf(id)!;
+  const l = sup.limits.of(id)!;
   const over: string[] = [];
   if (l.cpu_quota_us > 0 && sup.resources.cpuRate(id, 1) > l.cpu_quota_us) over.push("cpu");
   if (l.memory_limit_bytes > 0 && sup.ctx.table.cols.memBytes[slot] > l.memory_limit_bytes) over.push("memory");
@@ -124,8 +124,8 @@ export function agentJson(sup: AgentSupervisor, id: number, jc: JsonContext = {}
       syscall_rate: Math.round(sup.resources.syscallRate(id, 1)),
       status: resourceStatus(sup, id),
     },
-    limits: sup.faults.limitsOf(id)!,
-    recovery: sup.faults.recoveryOf(id)!,
+    limits: sup.limits.of(id)!,
+    recovery: sup.recovery.of(id)!,
     risk,
     deps: { depends_on: sup.deps.dependsOn(id), depended_on_by: sup.deps.dependedOnBy(id) },
     policy: { capabilities: p.capabilities, scope: p.scope as Record<string, string | number>, auto_restart: p.auto_restart, max_restarts: p.max_restarts, violations: p.violations, policy_changes: p.policy_changes },

@@ -3,10 +3,10 @@ import type { AgentSpec } from "./agent_spec.ts";
 import { STATE } from "./agent_state.ts";
 import { FLAG } from "./agent_table.ts";
 import { ERRNO } from "./errno.ts";
-import { EVENT } from "./event_ring.ts";
+import { EVENT_KIND } from "./event_ring.ts";
 import { FAULT_NAMES } from "./fault.ts";
 import { actionIndex } from "./fault_action.ts";
-import { EV } from "./lifecycle.ts";
+import { LIFECYCLE_INPUT } from "./lifecycle.ts";
 import { applySpec } from "./spec_apply.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 import type { ResourceLimits } from "./limits.ts";
@@ -63,8 +63,8 @@ export function durableAgent(sup: AgentSupervisor, id: number, proc: (pid: numbe
     pid: a.pid,
     proc: a.pid > 0 ? proc(a.pid) : null,
     policy: { capabilities: p.capabilities, scope: p.scope as Record<string, string | number>, auto_restart: p.auto_restart, max_restarts: p.max_restarts, policy_changes: p.policy_changes },
-    limits: c.limitsProfile[slot] !== 0 ? sup.faults.limitsOf(id)! : null,
-    recovery: c.recoveryProfile[slot] !== 0 ? sup.faults.recoveryOf(id)! : null,
+    limits: c.limitsProfile[slot] !== 0 ? sup.limits.of(id)! : null,
+    recovery: c.recoveryProfile[slot] !== 0 ? sup.recovery.of(id)! : null,
     risk_level: a.risk_level,
     deps: sup.deps.dependsOn(id),
     counters: { restart_count: a.restart_count, spawn_count: a.spawn_count, fault_count: a.fault_count, last_exit_code: a.last_exit_code },
@@ -77,8 +77,8 @@ export function durableMeta(sup: AgentSupervisor): DurableMeta {
   const s = sup.ctx.sys;
   return {
     v: 1,
-    limits: sup.faults.defaultLimits(),
-    recovery: sup.faults.defaultRecovery(),
+    limits: sup.limits.defaults(),
+    recovery: sup.recovery.defaults(),
     sys: { total_spawns: s[SYS.spawns], total_exits: s[SYS.exits], total_faults: s[SYS.faults], total_restarts: s[SYS.restarts], total_syscalls: s[SYS.syscalls] },
   };
 }
@@ -151,7 +151,7 @@ export function restoreAgent(sup: AgentSupervisor, rec: DurableAgent, pid: numbe
     ctx.sys[SYS.active]++;
     if (rec.state !== "starting") c.flags[slot] |= FLAG.ready;
     c.state[slot] = STATE.running;
-    ctx.events.push(EVENT.StateChange, id, now, STATE.running, STATE.exited, 0);
+    ctx.events.push(EVENT_KIND.StateChange, id, now, STATE.running, STATE.exited, 0);
     return id;
   }
   if (rec.state === "exited" || rec.state === "failed" || lost === "stopped") {
@@ -161,7 +161,7 @@ export function restoreAgent(sup: AgentSupervisor, rec: DurableAgent, pid: numbe
   // It had a process: it ended unseen. Exit through the rules, status unknown (255).
   c.state[slot] = STATE.running;
   ctx.sys[SYS.active]++;
-  sup.transition(slot, EV.exit, 255);
+  sup.transition(slot, LIFECYCLE_INPUT.exit, 255);
   return id;
 }
 
@@ -191,8 +191,8 @@ export function revertAgent(sup: AgentSupervisor, rec: DurableAgent): number {
 /** Defaults and system counters from the journal (before any agent is restored). */
 export function restoreMeta(sup: AgentSupervisor, meta: DurableMeta): void {
   const s = sup.ctx.sys;
-  sup.faults.setDefaultLimits(meta.limits);
-  sup.faults.setDefaultRecovery(FAULT_NAMES.map((f) => actionIndex(meta.recovery.actions[f] ?? "Alert")), meta.recovery.backoff);
+  sup.limits.setDefaults(meta.limits);
+  sup.recovery.setDefaults(FAULT_NAMES.map((f) => actionIndex(meta.recovery.actions[f] ?? "Alert")), meta.recovery.backoff);
   s[SYS.spawns] = meta.sys.total_spawns;
   s[SYS.exits] = meta.sys.total_exits;
   s[SYS.faults] = meta.sys.total_faults;

@@ -4,7 +4,7 @@
  * indexed by ring position. Kinds 0–4 are SIS's; 5+ are agentsys's and appear in the `events`
  * file but not in SIS's `telemetry` JSON (whose consumers know only SIS variants).
  */
-export const EVENT = {
+export const EVENT_KIND = {
   Spawn: 0,
   Exit: 1,
   Fault: 2,
@@ -43,7 +43,7 @@ export interface EventRing {
 /**
  * @example
  * const ring = createEventRing(3);
- * for (let i = 0; i < 5; i++) ring.push(EVENT.Spawn, i, i, 0, 0, 0);
+ * for (let i = 0; i < 5; i++) ring.push(EVENT_KIND.Spawn, i, i, 0, 0, 0);
  * ring.agent[ring.at(0)]; // 2: a ring of 3 keeps the last 3
  */
 export function createEventRing(capacity = 1024): EventRing {

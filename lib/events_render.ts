@@ -1,6 +1,6 @@
 import { ACTION_NAMES } from "./fault_action.ts";
 import { STATE_NAME } from "./agent_state.ts";
-import { EVENT, EVENT_NAMES } from "./event_ring.ts";
+import { EVENT_KIND, EVENT_NAMES } from "./event_ring.ts";
 import { FAULT, FAULT_FIELDS, FAULT_NAMES } from "./fault.ts";
 import type { AgentSupervisor } from "./supervisor.ts";
 
@@ -25,13 +25,13 @@ export function renderEventAt(sup: AgentSupervisor, p: number): string {
   const k = r.kind[p];
   let detail = "";
   switch (k) {
-    case EVENT.Spawn:
+    case EVENT_KIND.Spawn:
       detail = ` pid=${r.a[p]}`;
       break;
-    case EVENT.Exit:
+    case EVENT_KIND.Exit:
       detail = ` code=${r.a[p]}${r.b[p] ? ` signal=${r.b[p]}` : ""}`;
       break;
-    case EVENT.Fault: {
+    case EVENT_KIND.Fault: {
       const kind = r.a[p];
       const fields = FAULT_FIELDS[kind] ?? [];
       const text = r.text(p);
@@ -39,16 +39,16 @@ export function renderEventAt(sup: AgentSupervisor, p: number): string {
       detail = ` ${FAULT_NAMES[kind]} ${fields.map((f, j) => `${f}=${vals[j]}`).join(" ")}`;
       break;
     }
-    case EVENT.Restart:
+    case EVENT_KIND.Restart:
       detail = ` attempt=${r.a[p]}`;
       break;
-    case EVENT.StateChange:
+    case EVENT_KIND.StateChange:
       detail = ` state=${STATE_NAME[r.a[p]]} from=${STATE_NAME[r.b[p]]}`;
       break;
-    case EVENT.Failed:
+    case EVENT_KIND.Failed:
       detail = ` restarts=${r.a[p]}`;
       break;
-    case EVENT.Action:
+    case EVENT_KIND.Action:
       detail = ` action=${ACTION_NAMES[r.a[p]]} fault=${FAULT_NAMES[r.b[p]]}`;
       break;
   }

@@ -1,10 +1,14 @@
 /**
- * Lifecycle vocabulary shared by the supervisor and its listeners (the host turns these into
- * signals, timers and spawns).
+ * The lifecycle's two vocabularies (the third, EVENT_KIND in event_ring.ts, is what the event
+ * ring records for readers of `events` and `telemetry`):
+ * - LIFECYCLE_INPUT: what happens to an agent — the columns of the supervisor's transition
+ *   table `TRANSITIONS[state][input]`;
+ * - LIFECYCLE_NOTICE: what the supervisor's listeners hear — the host turns the requests into
+ *   signals, timers and spawns; the journal flushes on any of them.
  */
 
 /** Inputs of the transition table. */
-export const EV = {
+export const LIFECYCLE_INPUT = {
   spawn: 0,
   exit: 1,
   stop: 2,
@@ -15,10 +19,10 @@ export const EV = {
   reset: 7,
   faultRestart: 8, // Restart recovery action: through the restart rules
 } as const;
-export const EV_COUNT = 9;
+export const LIFECYCLE_INPUT_COUNT = 9;
 
-/** What listeners hear. `arg` is described per kind. */
-export const LIFE = {
+/** What listeners hear (`onLifecycle`). `arg` is described per kind. */
+export const LIFECYCLE_NOTICE = {
   spawned: 0, // arg = pid
   exited: 1, // arg = exit status (code ≥ 0, or −signal)
   restartScheduled: 2, // arg = delay in ms; the host respawns when it expires
@@ -29,7 +33,7 @@ export const LIFE = {
   removed: 7,
   stateChanged: 8, // arg = new STATE code
 } as const;
-export const LIFE_NAMES = [
+export const LIFECYCLE_NOTICE_NAMES = [
   "spawned",
   "exited",
   "restartScheduled",

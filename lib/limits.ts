@@ -17,6 +17,11 @@ export const LIMIT_FIELDS = [
 ] as const satisfies readonly (keyof ResourceLimits)[];
 export type LimitField = (typeof LIMIT_FIELDS)[number];
 
+/** A limit's column in the limit table: `limits.at(slot, LIMIT.cpu_quota_us)`. */
+export const LIMIT = { cpu_quota_us: 0, memory_limit_bytes: 1, syscall_rate_limit: 2, watchdog_timeout_us: 3 } as const satisfies Record<LimitField, number>;
+export type LimitIndex = (typeof LIMIT)[LimitField];
+for (const f of LIMIT_FIELDS) if (LIMIT_FIELDS[LIMIT[f]] !== f) throw new Error("Cannot load limits: LIMIT must follow LIMIT_FIELDS");
+
 export const LIMIT_PRESETS: Readonly<Record<"conservative" | "unlimited", Readonly<ResourceLimits>>> = {
   conservative: {
     cpu_quota_us: 1_000_000,

@@ -1,30 +1,10 @@
 import { fail, type CoreContext } from "./_context.ts";
-import { AUDIT_DETAIL_MAX } from "./audit_record.ts";
+import type { AuditTrail, Caller } from "./audit_trail.ts";
 import { ADMIN_BIT, capabilityIndex, capabilityNames, type CapabilityName } from "./capability.ts";
 import { FLAG } from "./agent_table.ts";
-import { ERRNO, errnoName } from "./errno.ts";
-import { EVENT } from "./event_ring.ts";
+import { ERRNO } from "./errno.ts";
+import { EVENT_KIND } from "./event_ring.ts";
 import { describePatch, type PolicyPatch, type Scope } from "./policy_patch.ts";
-
-/** Who asked for a change. No `agentId` means the daemon's owner (ctl files, CLI, fleet). */
-export interface Caller {
-  agentId?: number;
-  uid?: number;
-  pid?: number;
-  /** The interface used: "ctl", "policy", "syscall", "cli", … */
-  via?: string;
-}
-
-export interface AuditEntry {
-  seq: number;
-  ts_us: number;
-  wall: string;
-  agent: number;
-  action: string;
-  detail: string;
-  result: string;
-  caller: Caller;
-}
 
 export interface Violation {
   ts_us: number;
@@ -44,10 +24,10 @@ export interface AgentPolicy {
 }
 
 export const MAX_VIOLATIONS = 100;
-export const DEFAULT_AUDIT_CAPACITY = 10_000;
 
 /**
- * PolicyController: the five patches (atomic, enforced at once, audited, PolicyChange event),
+ * PolicyController: the five patches (atomic, enforced at once, audited in the AuditTrail,
+ * PolicyChange event),
  * Admin never granted, violations (last 100 per agent), the capability check the shim uses
  * (live policy, SPEC §4 **fix**), and the compliance export.
  */
@@ -56,13 +36,11 @@ export class PolicyController {
   readonly #scopes: Scope[] = [{}];
   readonly #scopeIndex = new Map<string, number>([["{}", 0]]);
   readonly #violations = new Map<number, Violation[]>();
-  readonly #audit: AuditEntry[] = [];
-  readonly #auditCapacity: number;
-  #auditSeq = 0;
+  readonly #audit: AuditTrail;
 
-  constructor(ctx: CoreContext, auditCapacity = DEFAULT_AUDIT_CAPACITY) {
+  constructor(ctx: CoreContext, audit: AuditTrail) {
     this.#ctx = ctx;
-    this.#auditCapacity = auditCapacity;
+    this.#audit = audit;
   }
 
   /** Capability check (hot path of the shim): does agent `id` hold capability index `cap`? */
@@ -82,7 +60,7 @@ export class PolicyController {
    */
   applyPatch(id: number, patch: PolicyPatch, caller: Caller = {}): number {
     const code = this.#apply(id, patch, caller);
-    this.audit(id, "policy-update", describePatch(patch), code, caller);
+    this.#audit.record(id, "policy-update", describePatch(patch), code, caller);
     return code;
   }
 
@@ -127,7 +105,7 @@ export class PolicyController {
     }
     const e = ctx.ext.of(slot);
     ctx.ext.cols.policyChanges[e]++;
-    ctx.events.push(EVENT.PolicyChange, id, ctx.clock.nowUs(), 0, 0, 0);
+    ctx.events.push(EVENT_KIND.PolicyChange, id, ctx.clock.nowUs(), 0, 0, 0);
     return 0;
   }
 
@@ -208,39 +186,4 @@ export class PolicyController {
     const t = this.#ctx.table;
     return t.sortedSlots().map((s) => this.policyOf(t.cols.id[s])!);
   }
-
-  // ---------------------------------------------------------------- audit
-
-  /** Append an audit entry (in memory, the newest `auditCapacity`; the journal keeps all). */
-  audit(agent: number, action: string, detail: string, code: number, caller: Caller): AuditEntry {
-    const entry: AuditEntry = {
-      seq: ++this.#auditSeq,
-      ts_us: this.#ctx.clock.nowUs(),
-      wall: new Date(this.#ctx.clock.wallMs()).toISOString(),
-      agent,
-      action,
-      detail: detail.length > AUDIT_DETAIL_MAX ? `${detail.slice(0, AUDIT_DETAIL_MAX - 1)}…` : detail,
-      result: code >= 0 ? "ok" : errnoName(code),
-      caller: { ...caller },
-    };
-    this.#audit.push(entry);
-    if (this.#audit.length > this.#auditCapacity) this.#audit.splice(0, this.#audit.length - this.#auditCapacity);
-    return entry;
-  }
-
-  auditTrail(agent?: number): AuditEntry[] {
-    return agent === undefined ? [...this.#audit] : this.#audit.filter((e) => e.agent === agent);
-  }
-
-  /**
-   * The entries after sequence number `seq`, oldest first: walks back from the newest only as
-   * far as needed (the journal asks after every write; copying all 10,000 held entries each
-   * time cost the daemon under load).
-   */
-  auditAfter(seq: number): AuditEntry[] {
-    let i = this.#audit.length;
-    while (i > 0 && this.#audit[i - 1].seq > seq) i--;
-    return this.#audit.slice(i);
-  }
 }
-

@@ -59,7 +59,7 @@ export function renderAgentResources(sup: AgentSupervisor, id: number): string {
   const slot = sup.ctx.table.slotOfId(id);
   if (slot < 0) return `Error: No resource data for agent ${id}\n`;
   const c = sup.ctx.table.cols;
-  const l = sup.faults.limitsOf(id)!;
+  const l = sup.limits.of(id)!;
   const rate = sup.resources.syscallRate(id, 1);
   const status = resourceStatus(sup, id);
   return lines(
@@ -77,7 +77,7 @@ export function renderAgentResources(sup: AgentSupervisor, id: number): string {
 
 /** `limits <id>`: the agent's own limits (fix: SIS printed the global defaults). */
 export function renderAgentLimits(sup: AgentSupervisor, id: number): string {
-  const l = sup.faults.limitsOf(id);
+  const l = sup.limits.of(id);
   if (!l) return `Error: No limits for agent ${id}\n`;
   return lines(
     "",

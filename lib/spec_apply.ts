@@ -7,9 +7,11 @@ import type { DependencyGraph, DependencyType } from "./dependency_graph.ts";
 import { ERRNO } from "./errno.ts";
 import { FAULT_NAMES } from "./fault.ts";
 import { RECOVERY_PRESETS, actionIndex } from "./fault_action.ts";
-import type { FaultDetector } from "./fault_detector.ts";
+import type { LimitTable } from "./limit_table.ts";
 import { LIMIT_FIELDS } from "./limits.ts";
-import type { Caller, PolicyController } from "./policy_controller.ts";
+import type { Caller } from "./audit_trail.ts";
+import type { PolicyController } from "./policy_controller.ts";
+import type { RecoveryTable } from "./recovery_table.ts";
 
 /**
  * An AgentSpec checked and written into an agent's slot: capabilities (never Admin at run
@@ -30,7 +32,8 @@ export const NO_OPTIONS: SpawnOptions = Object.freeze({});
 export interface SpecTarget {
   readonly ctx: CoreContext;
   readonly policy: PolicyController;
-  readonly faults: FaultDetector;
+  readonly limits: LimitTable;
+  readonly recovery: RecoveryTable;
   readonly deps: DependencyGraph;
   readonly specs: Map<number, AgentSpec>;
 }
@@ -82,7 +85,7 @@ const t = sup.ctx.table;
   c.maxRestarts[slot] = spec.max_restarts ?? DEFAULT_MAX_RESTARTS;
   c.risk[slot] = spec.risk_level ? RISK_NAMES.indexOf(spec.risk_level) : 1;
   c.limitsProfile[slot] = 0;
-  if (spec.limits) sup.faults.setAgentLimits(id, spec.limits);
+  if (spec.limits) sup.limits.setFor(id, spec.limits);
   c.recoveryProfile[slot] = 0;
   if (spec.recovery !== undefined || spec.restart_backoff !== undefined) {
     let actions: number[] | null = null;
@@ -91,7 +94,7 @@ const t = sup.ctx.table;
       const name = (spec.recovery as Record<string, string | undefined>)[f];
       return name === undefined ? RECOVERY_PRESETS.default[k] : actionIndex(name);
     });
-    sup.faults.setAgentRecovery(id, actions, spec.restart_backoff ?? {});
+    sup.recovery.setFor(id, actions, spec.restart_backoff ?? {});
   }
   if (spec.depends_on) for (const d of spec.depends_on) addDependency(sup, id, d);
   if (spec.command !== undefined) sup.specs.set(id, structuredClone(spec));

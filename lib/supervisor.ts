@@ -9,11 +9,15 @@ import { RISK_NAMES, type RiskName } from "./compliance_event.ts";
 import { ComplianceTracker } from "./compliance_tracker.ts";
 import { DependencyGraph } from "./dependency_graph.ts";
 import { ERRNO } from "./errno.ts";
-import { EVENT, createEventRing } from "./event_ring.ts";
+import { EVENT_KIND, createEventRing } from "./event_ring.ts";
 import { FAULT, FAULT_NAMES, faultParts, type Fault } from "./fault.ts";
 import { ACTION } from "./fault_action.ts";
 import { BREACH, FaultDetector } from "./fault_detector.ts";
-import { EV, EV_COUNT, EXIT_DECISION, LIFE, type LifecycleListener } from "./lifecycle.ts";
+import { LimitTable } from "./limit_table.ts";
+import { LIMIT } from "./limits.ts";
+import { RecoveryTable } from "./recovery_table.ts";
+import { LIFECYCLE_INPUT, LIFECYCLE_INPUT_COUNT, EXIT_DECISION, LIFECYCLE_NOTICE, type LifecycleListener } from "./lifecycle.ts";
+import { AuditTrail } from "./audit_trail.ts";
 import { PolicyController } from "./policy_controller.ts";
 import { Profiler } from "./profiler.ts";
 import { type Random } from "./random.ts";
@@ -82,7 +86,10 @@ export class AgentSupervisor {
   /** Internal: the shared context (table, ext, events, counters). */
   readonly ctx: CoreContext;
   readonly telemetry: TelemetryAggregator;
+  readonly limits: LimitTable;
+  readonly recovery: RecoveryTable;
   readonly faults: FaultDetector;
+  readonly audit: AuditTrail;
   readonly policy: PolicyController;
   readonly compliance: ComplianceTracker;
   readonly resources: ResourceMonitor;
@@ -109,8 +116,11 @@ export class AgentSupervisor {
       reason: "",
     };
     this.telemetry = new TelemetryAggregator(this.ctx);
-    this.faults = new FaultDetector(this.ctx);
-    this.policy = new PolicyController(this.ctx, options.auditCapacity);
+    this.limits = new LimitTable(this.ctx);
+    this.recovery = new RecoveryTable(this.ctx);
+    this.faults = new FaultDetector(this.ctx, this.limits);
+    this.audit = new AuditTrail(this.ctx, options.auditCapacity);
+    this.policy = new PolicyController(this.ctx, this.audit);
     this.compliance = new ComplianceTracker(this.ctx);
     this.resources = new ResourceMonitor(this.ctx);
     this.deps = new DependencyGraph(this.ctx);
@@ -144,8 +154,8 @@ export class AgentSupervisor {
     const old = c.state[slot];
     if (old === state) return;
     c.state[slot] = state;
-    this.ctx.events.push(EVENT.StateChange, c.id[slot], now, state, old, 0);
-    if (this.#listeners.length > 0) this.emit(LIFE.stateChanged, c.id[slot], state);
+    this.ctx.events.push(EVENT_KIND.StateChange, c.id[slot], now, state, old, 0);
+    if (this.#listeners.length > 0) this.emit(LIFECYCLE_NOTICE.stateChanged, c.id[slot], state);
   }
 
   /** Run one lifecycle event through the transition table. */
@@ -171,7 +181,7 @@ export class AgentSupervisor {
       const slot = t.slotOfId(wanted);
       if (slot >= 0) {
         const state = t.cols.state[slot];
-        if (state === STATE.backoff) return TRANSITIONS[state][EV.spawn](this, slot, pid);
+        if (state === STATE.backoff) return TRANSITIONS[state][LIFECYCLE_INPUT.spawn](this, slot, pid);
         if (hasProcess(state)) return fail(ctx, ERRNO.EBUSY, `Cannot spawn agent ${wanted}: it is ${STATE_NAME[state]} with pid ${t.cols.pid[slot]}`);
         const code = applySpec(this, slot, spec, options, false);
         if (code < 0) return code;
@@ -247,14 +257,14 @@ export class AgentSupervisor {
     c.flags[slot] &= ~(FLAG.ready | FLAG.restartRequested | FLAG.stopRequested | FLAG.faultRestart);
     ctx.sys[SYS.spawns]++;
     ctx.sys[SYS.active]++;
-    ctx.events.push(EVENT.Spawn, id, now, pid, 0, 0);
+    ctx.events.push(EVENT_KIND.Spawn, id, now, pid, 0, 0);
     if (restart) {
       ctx.sys[SYS.restarts]++;
-      ctx.events.push(EVENT.Restart, id, now, c.restartCount[slot], 0, 0);
+      ctx.events.push(EVENT_KIND.Restart, id, now, c.restartCount[slot], 0, 0);
     }
     this.compliance.countSpawnAt(slot);
     this.setState(slot, notify ? STATE.starting : STATE.running, now);
-    if (this.#listeners.length > 0) this.emit(LIFE.spawned, id, pid);
+    if (this.#listeners.length > 0) this.emit(LIFECYCLE_NOTICE.spawned, id, pid);
     return id;
   }
 
@@ -267,7 +277,7 @@ export class AgentSupervisor {
   onAgentExit(pid: number, status: number): number {
     const slot = this.ctx.table.slotOfPid(pid);
     if (slot < 0) return fail(this.ctx, ERRNO.ESRCH, `Cannot record exit of pid ${pid}: no agent has it`);
-    return this.transition(slot, EV.exit, status);
+    return this.transition(slot, LIFECYCLE_INPUT.exit, status);
   }
 
   /** Internal: the exit transition (any state with a process). */
@@ -286,11 +296,11 @@ export class AgentSupervisor {
     c.flags[slot] &= ~(FLAG.ready | FLAG.restartRequested | FLAG.stopRequested | FLAG.faultRestart);
     ctx.sys[SYS.exits]++;
     ctx.sys[SYS.active]--;
-    ctx.events.push(EVENT.Exit, id, now, code, status < 0 ? -status : 0, 0);
+    ctx.events.push(EVENT_KIND.Exit, id, now, code, status < 0 ? -status : 0, 0);
     const expected = (flags & (FLAG.stopRequested | FLAG.restartRequested | FLAG.faultRestart)) !== 0;
     // A signal we did not cause is a crash; SIGTERM/SIGKILL after our stop request is not.
     if (status < 0 && !expected) this.telemetry.recordFaultAt(slot, FAULT.Crashed, -status, 0, "");
-    if (this.#listeners.length > 0) this.emit(LIFE.exited, id, status);
+    if (this.#listeners.length > 0) this.emit(LIFECYCLE_NOTICE.exited, id, status);
 
     if (flags & FLAG.restartRequested) {
       c.restartCount[slot] = 0;
@@ -298,11 +308,11 @@ export class AgentSupervisor {
     }
     if (flags & FLAG.stopRequested) return this.#finish(slot, STATE.exited);
     if (flags & FLAG.faultRestart || (status !== 0 && flags & FLAG.autoRestart)) {
-      const next = nextRestart(c.restartCount[slot], c.maxRestarts[slot], now - c.spawnedAtUs[slot], this.faults.backoffAt(slot), ctx.random());
+      const next = nextRestart(c.restartCount[slot], c.maxRestarts[slot], now - c.spawnedAtUs[slot], this.recovery.backoffAt(slot), ctx.random());
       c.restartCount[slot] = next.count;
       if (next.failed) {
-        ctx.events.push(EVENT.Failed, id, now, next.count, 0, 0);
-        if (this.#listeners.length > 0) this.emit(LIFE.failed, id, next.count);
+        ctx.events.push(EVENT_KIND.Failed, id, now, next.count, 0, 0);
+        if (this.#listeners.length > 0) this.emit(LIFECYCLE_NOTICE.failed, id, next.count);
         this.#finish(slot, STATE.failed);
         return EXIT_DECISION.failed;
       }
@@ -315,7 +325,7 @@ export class AgentSupervisor {
     const e = this.ctx.ext.of(slot);
     this.ctx.ext.cols.backoffMs[e] = delayMs;
     this.setState(slot, STATE.backoff);
-    if (this.#listeners.length > 0) this.emit(LIFE.restartScheduled, this.ctx.table.cols.id[slot], delayMs);
+    if (this.#listeners.length > 0) this.emit(LIFECYCLE_NOTICE.restartScheduled, this.ctx.table.cols.id[slot], delayMs);
     return EXIT_DECISION.restart;
   }
 
@@ -325,7 +335,7 @@ export class AgentSupervisor {
     const id = this.ctx.table.cols.id[slot];
     for (const dep of this.deps.cascade(id)) {
       const s = this.ctx.table.slotOfId(dep);
-      if (s >= 0 && hasProcess(this.ctx.table.cols.state[s])) this.transition(s, EV.stop, 0);
+      if (s >= 0 && hasProcess(this.ctx.table.cols.state[s])) this.transition(s, LIFECYCLE_INPUT.stop, 0);
     }
     return EXIT_DECISION.none;
   }
@@ -362,17 +372,17 @@ export class AgentSupervisor {
       this.policy.recordViolation(id, FAULT_NAMES[kind], text);
       this.compliance.record(id, { type: "PolicyViolation", violation_type: FAULT_NAMES[kind], severity: kind === FAULT.CapabilityViolation ? "Critical" : "High" });
     }
-    const action = this.faults.actionAt(slot, kind);
-    ctx.events.push(EVENT.Action, id, ctx.clock.nowUs(), action, kind, 0);
+    const action = this.recovery.actionAt(slot, kind);
+    ctx.events.push(EVENT_KIND.Action, id, ctx.clock.nowUs(), action, kind, 0);
     switch (action) {
       case ACTION.Kill:
-        this.transition(slot, EV.stop, 0);
+        this.transition(slot, LIFECYCLE_INPUT.stop, 0);
         break;
       case ACTION.Throttle:
-        this.transition(slot, EV.throttle, 0);
+        this.transition(slot, LIFECYCLE_INPUT.throttle, 0);
         break;
       case ACTION.Restart:
-        this.transition(slot, EV.faultRestart, 0);
+        this.transition(slot, LIFECYCLE_INPUT.faultRestart, 0);
         break;
     }
     return action;
@@ -407,17 +417,17 @@ export class AgentSupervisor {
     const e = ctx.ext.of(slot);
     if (bits === 0) {
       ctx.ext.cols.cleanWindows[e]++;
-      if (state === STATE.throttled && ctx.ext.cols.cleanWindows[e] >= this.unthrottleAfter) this.transition(slot, EV.unthrottle, 0);
+      if (state === STATE.throttled && ctx.ext.cols.cleanWindows[e] >= this.unthrottleAfter) this.transition(slot, LIFECYCLE_INPUT.unthrottle, 0);
       return 0;
     }
     ctx.ext.cols.cleanWindows[e] = 0;
-    const f = this.faults;
+    const l = this.limits;
     // While throttled, CPU and syscall breaches are what the throttle is handling: no new fault.
-    if (bits & BREACH.cpu && state !== STATE.throttled) this.faultAt(slot, FAULT.CpuQuotaExceeded, cpuPerSec, f.limitAt(slot, 0), "");
-    if (bits & BREACH.memory && this.#stillRunning(slot)) this.faultAt(slot, FAULT.MemoryExceeded, memBytes, f.limitAt(slot, 1), "");
-    if (bits & BREACH.syscalls && state !== STATE.throttled && this.#stillRunning(slot)) this.faultAt(slot, FAULT.SyscallFlood, sysPerSec, f.limitAt(slot, 2), "");
+    if (bits & BREACH.cpu && state !== STATE.throttled) this.faultAt(slot, FAULT.CpuQuotaExceeded, cpuPerSec, l.at(slot, LIMIT.cpu_quota_us), "");
+    if (bits & BREACH.memory && this.#stillRunning(slot)) this.faultAt(slot, FAULT.MemoryExceeded, memBytes, l.at(slot, LIMIT.memory_limit_bytes), "");
+    if (bits & BREACH.syscalls && state !== STATE.throttled && this.#stillRunning(slot)) this.faultAt(slot, FAULT.SyscallFlood, sysPerSec, l.at(slot, LIMIT.syscall_rate_limit), "");
     if (bits & BREACH.watchdog && this.#stillRunning(slot)) {
-      this.faultAt(slot, FAULT.Unresponsive, now - ctx.table.cols.lastActivityUs[slot], f.limitAt(slot, 3), "");
+      this.faultAt(slot, FAULT.Unresponsive, now - ctx.table.cols.lastActivityUs[slot], l.at(slot, LIMIT.watchdog_timeout_us), "");
     }
     return bits;
   }
@@ -435,7 +445,7 @@ export class AgentSupervisor {
     const c = this.ctx.table.cols;
     if (!hasProcess(c.state[slot])) return false;
     c.lastActivityUs[slot] = this.ctx.clock.nowUs();
-    if (!(c.flags[slot] & FLAG.ready)) this.transition(slot, EV.ready, 0);
+    if (!(c.flags[slot] & FLAG.ready)) this.transition(slot, LIFECYCLE_INPUT.ready, 0);
     return true;
   }
 
@@ -453,7 +463,7 @@ export class AgentSupervisor {
   /** Stop for good: graceful (`now` false) or immediate kill. */
   stop(id: number, now = false): number {
     const slot = this.#bySlot(id, now ? "kill" : "stop");
-    return slot < 0 ? slot : this.transition(slot, EV.stop, now ? 1 : 0);
+    return slot < 0 ? slot : this.transition(slot, LIFECYCLE_INPUT.stop, now ? 1 : 0);
   }
 
   /**
@@ -486,29 +496,29 @@ export class AgentSupervisor {
   /** Manual restart: now, counters cleared, `failed` lifted. */
   restart(id: number): number {
     const slot = this.#bySlot(id, "restart");
-    return slot < 0 ? slot : this.transition(slot, EV.restart, 0);
+    return slot < 0 ? slot : this.transition(slot, LIFECYCLE_INPUT.restart, 0);
   }
 
   /** Clear the restart counter; a `failed` agent becomes `exited`. */
   reset(id: number): number {
     const slot = this.#bySlot(id, "reset");
-    return slot < 0 ? slot : this.transition(slot, EV.reset, 0);
+    return slot < 0 ? slot : this.transition(slot, LIFECYCLE_INPUT.reset, 0);
   }
 
   throttle(id: number): number {
     const slot = this.#bySlot(id, "throttle");
-    return slot < 0 ? slot : this.transition(slot, EV.throttle, 0);
+    return slot < 0 ? slot : this.transition(slot, LIFECYCLE_INPUT.throttle, 0);
   }
 
   unthrottle(id: number): number {
     const slot = this.#bySlot(id, "unthrottle");
-    return slot < 0 ? slot : this.transition(slot, EV.unthrottle, 0);
+    return slot < 0 ? slot : this.transition(slot, LIFECYCLE_INPUT.unthrottle, 0);
   }
 
   /** Readiness notification (spec `readiness: notify`): starting → running, watchdog armed. */
   markReady(id: number): number {
     const slot = this.#bySlot(id, "mark ready");
-    return slot < 0 ? slot : this.transition(slot, EV.ready, 0);
+    return slot < 0 ? slot : this.transition(slot, LIFECYCLE_INPUT.ready, 0);
   }
 
   /** Forget an agent that has no process (EBUSY otherwise). */
@@ -525,7 +535,7 @@ export class AgentSupervisor {
     this.profiler.reset(id);
     this.specs.delete(id);
     ctx.table.free(slot);
-    if (this.#listeners.length > 0) this.emit(LIFE.removed, id, 0);
+    if (this.#listeners.length > 0) this.emit(LIFECYCLE_NOTICE.removed, id, 0);
     return 0;
   }
 
@@ -600,13 +610,13 @@ const stop: Transition = (s, slot, now) => {
   const c = s.ctx.table.cols;
   c.flags[slot] = (c.flags[slot] & ~(FLAG.restartRequested | FLAG.faultRestart)) | FLAG.stopRequested;
   s.setState(slot, STATE.stopping);
-  s.emit(LIFE.stopRequested, c.id[slot], now);
+  s.emit(LIFECYCLE_NOTICE.stopRequested, c.id[slot], now);
   return 0;
 };
 const stopAgain: Transition = (s, slot, now) => {
   const c = s.ctx.table.cols;
   c.flags[slot] = (c.flags[slot] & ~(FLAG.restartRequested | FLAG.faultRestart)) | FLAG.stopRequested;
-  if (now) s.emit(LIFE.stopRequested, c.id[slot], now); // escalate a graceful stop to a kill
+  if (now) s.emit(LIFECYCLE_NOTICE.stopRequested, c.id[slot], now); // escalate a graceful stop to a kill
   return 0;
 };
 const restart: Transition = (s, slot) => {
@@ -614,14 +624,14 @@ const restart: Transition = (s, slot) => {
   const wasStopping = c.state[slot] === STATE.stopping;
   c.flags[slot] = (c.flags[slot] & ~(FLAG.stopRequested | FLAG.faultRestart)) | FLAG.restartRequested;
   s.setState(slot, STATE.stopping);
-  if (!wasStopping) s.emit(LIFE.stopRequested, c.id[slot], 0);
+  if (!wasStopping) s.emit(LIFECYCLE_NOTICE.stopRequested, c.id[slot], 0);
   return 0;
 };
 const faultRestart: Transition = (s, slot) => {
   const c = s.ctx.table.cols;
   c.flags[slot] |= FLAG.faultRestart;
   s.setState(slot, STATE.stopping);
-  s.emit(LIFE.stopRequested, c.id[slot], 0);
+  s.emit(LIFECYCLE_NOTICE.stopRequested, c.id[slot], 0);
   return 0;
 };
 /** restart from backoff/exited/failed: schedule an immediate respawn. */
@@ -631,7 +641,7 @@ const restartNow: Transition = (s, slot) => {
   const e = s.ctx.ext.of(slot);
   s.ctx.ext.cols.backoffMs[e] = 0;
   s.setState(slot, STATE.backoff);
-  s.emit(LIFE.restartScheduled, c.id[slot], 0);
+  s.emit(LIFECYCLE_NOTICE.restartScheduled, c.id[slot], 0);
   return 0;
 };
 const cancelRestart: Transition = (s, slot) => {
@@ -642,14 +652,14 @@ const cancelRestart: Transition = (s, slot) => {
 const respawn: Transition = (s, slot, pid) => s.startAt(slot, pid, true);
 const throttle: Transition = (s, slot) => {
   s.setState(slot, STATE.throttled);
-  s.emit(LIFE.throttleRequested, s.ctx.table.cols.id[slot], 0);
+  s.emit(LIFECYCLE_NOTICE.throttleRequested, s.ctx.table.cols.id[slot], 0);
   return 0;
 };
 const unthrottle: Transition = (s, slot) => {
   const e = s.ctx.ext.of(slot);
   s.ctx.ext.cols.cleanWindows[e] = 0;
   s.setState(slot, STATE.running);
-  s.emit(LIFE.unthrottleRequested, s.ctx.table.cols.id[slot], 0);
+  s.emit(LIFECYCLE_NOTICE.unthrottleRequested, s.ctx.table.cols.id[slot], 0);
   return 0;
 };
 const ready: Transition = (s, slot) => {
@@ -679,4 +689,4 @@ const TRANSITIONS: readonly (readonly Transition[])[] = [
   /* exited    */ [busy, noProcess, noop, restartNow, busy, noop, noop, reset, noop],
   /* failed    */ [busy, noProcess, noop, restartNow, busy, noop, noop, resetFailed, noop],
 ];
-for (const row of TRANSITIONS) if (row.length !== EV_COUNT) throw new Error("Cannot load supervisor: transition table row has the wrong width");
+for (const row of TRANSITIONS) if (row.length !== LIFECYCLE_INPUT_COUNT) throw new Error("Cannot load supervisor: transition table row has the wrong width");

@@ -1,7 +1,7 @@
 import { SYS, type CoreContext } from "./_context.ts";
 import { RECENT_FAULTS } from "./agent_ext.ts";
 import { hasProcess } from "./agent_state.ts";
-import { EVENT, SIS_EVENT_KINDS } from "./event_ring.ts";
+import { EVENT_KIND, SIS_EVENT_KINDS } from "./event_ring.ts";
 import { faultJson, type Fault, faultFromParts } from "./fault.ts";
 
 /** Per-agent metrics in SIS's TelemetrySnapshot shape (SPEC §6.2). */
@@ -88,7 +88,7 @@ export class TelemetryAggregator {
     x.cols.faultHead[e] = (x.cols.faultHead[e] + 1) % RECENT_FAULTS;
     if (x.cols.faultLen[e] < RECENT_FAULTS) x.cols.faultLen[e]++;
     ctx.sys[SYS.faults]++;
-    ctx.events.push(EVENT.Fault, ctx.table.cols.id[slot], now, kind, a, b);
+    ctx.events.push(EVENT_KIND.Fault, ctx.table.cols.id[slot], now, kind, a, b);
     if (text !== "") ctx.events.setText(text);
   }
 
@@ -176,19 +176,19 @@ export class TelemetryAggregator {
       const id = r.agent[p];
       const ts = r.ts[p];
       switch (k) {
-        case EVENT.Spawn:
+        case EVENT_KIND.Spawn:
           out.push({ Spawn: [id, ts] });
           break;
-        case EVENT.Exit:
+        case EVENT_KIND.Exit:
           out.push({ Exit: [id, r.a[p], ts] });
           break;
-        case EVENT.Fault:
+        case EVENT_KIND.Fault:
           out.push({ Fault: [id, faultJson(r.a[p], r.b[p], r.c[p], r.text(p)), ts] });
           break;
-        case EVENT.Restart:
+        case EVENT_KIND.Restart:
           out.push({ Restart: [id, r.a[p], ts] });
           break;
-        case EVENT.PolicyChange:
+        case EVENT_KIND.PolicyChange:
           out.push({ PolicyChange: [id, ts] });
           break;
       }

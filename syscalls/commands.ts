@@ -119,17 +119,17 @@ export function runCommand(ctx: DispatchContext, cmd: Command): CommandResult {
     case "policy-update":
       return fromCode(sup, sup.policy.applyPatch(cmd.agent, cmd.patch, ctx.caller));
     case "limits":
-      return fromCode(sup, sup.faults.setAgentLimits(cmd.agent, cmd.limits));
+      return fromCode(sup, sup.limits.setFor(cmd.agent, cmd.limits));
     case "recovery": {
-      const current = sup.faults.recoveryOf(cmd.agent);
+      const current = sup.recovery.of(cmd.agent);
       if (!current) return { code: ERRNO.ESRCH, reason: `no such agent: ${cmd.agent}` };
-      return fromCode(sup, sup.faults.setAgentRecovery(cmd.agent, recoveryActions(cmd, current.actions), cmd.backoff));
+      return fromCode(sup, sup.recovery.setFor(cmd.agent, recoveryActions(cmd, current.actions), cmd.backoff));
     }
     case "default-limits":
-      sup.faults.setDefaultLimits(cmd.limits);
+      sup.limits.setDefaults(cmd.limits);
       return { code: 0 };
     case "default-recovery": {
-      sup.faults.setDefaultRecovery(recoveryActions(cmd, sup.faults.defaultRecovery().actions), cmd.backoff);
+      sup.recovery.setDefaults(recoveryActions(cmd, sup.recovery.defaults().actions), cmd.backoff);
       return { code: 0 };
     }
     case "dep": {

@@ -63,8 +63,8 @@ t.test("verify names the entry that was edited, removed, reordered or cut off", 
 t.test("durable records round-trip: a restored core is the one that was journaled", async (t) => {
   const sup = buildScenario();
   sup.policy.applyPatch(101, { type: "UpdateScope", scope: { path_prefix: "/srv" } });
-  sup.faults.setAgentLimits(102, { cpu_quota_us: 1234 });
-  sup.faults.setDefaultLimits({ memory_limit_bytes: 4096 });
+  sup.limits.setFor(102, { cpu_quota_us: 1234 });
+  sup.limits.setDefaults({ memory_limit_bytes: 4096 });
   sup.stop(102, true);
   sup.onAgentExit(4102, -9);
   const path = tmpJournal(t);
@@ -84,7 +84,7 @@ t.test("durable records round-trip: a restored core is the one that was journale
   }
   t.same(durableMeta(back), durableMeta(sup), "defaults and system counters");
   t.equal(back.getAgent(102)!.state, "exited");
-  t.equal(back.faults.limitsOf(100)!.memory_limit_bytes, 4096, "agents without own limits follow the restored defaults");
+  t.equal(back.limits.of(100)!.memory_limit_bytes, 4096, "agents without own limits follow the restored defaults");
 });
 
 t.test("an agent whose process died while the daemon was down goes through the restart rules", async (t) => {

@@ -7,7 +7,7 @@ t.test("200 MiB trips the default (conservative) memory limit (SIS unit case)", 
   sup.onAgentSpawn(1, { agent_id: 100, name: "a" });
   t.equal(sup.faults.checkMemory(100, 200 * 1024 * 1024), true);
   t.equal(sup.faults.checkMemory(100, 100 * 1024 * 1024), false, "exactly at the limit is fine");
-  t.same(sup.faults.defaultLimits(), LIMIT_PRESETS.conservative);
+  t.same(sup.limits.defaults(), LIMIT_PRESETS.conservative);
 });
 
 t.test("checks: CPU per window, syscall rate; unknown agent never breaches", async (t) => {
@@ -28,17 +28,17 @@ t.test("per-agent limits override the defaults (fix); unlimited disables checks"
   sup.onAgentSpawn(2, { agent_id: 101, name: "b", limits: LIMIT_PRESETS.unlimited });
   sup.onAgentSpawn(3, { agent_id: 102, name: "c" });
   t.equal(sup.faults.checkMemory(100, 1001), true);
-  t.equal(sup.faults.limitsOf(100)!.cpu_quota_us, 1_000_000, "other fields keep the defaults");
+  t.equal(sup.limits.of(100)!.cpu_quota_us, 1_000_000, "other fields keep the defaults");
   t.equal(sup.faults.checkMemory(101, 1e15), false);
   t.equal(sup.faults.checkCpu(101, 1e15), false);
-  sup.faults.setDefaultLimits({ memory_limit_bytes: 10 });
+  sup.limits.setDefaults({ memory_limit_bytes: 10 });
   t.equal(sup.faults.checkMemory(102, 11), true, "agents on the defaults follow them");
   t.equal(sup.faults.checkMemory(100, 11), false, "overrides do not");
-  t.equal(sup.faults.setAgentLimits(102, { cpu_quota_us: -1 }), ERRNO.EINVAL);
-  t.equal(sup.faults.setAgentLimits(404, {}), ERRNO.ESRCH);
-  t.equal(sup.faults.clearAgentLimits(100), 0);
+  t.equal(sup.limits.setFor(102, { cpu_quota_us: -1 }), ERRNO.EINVAL);
+  t.equal(sup.limits.setFor(404, {}), ERRNO.ESRCH);
+  t.equal(sup.limits.clearFor(100), 0);
   t.equal(sup.faults.checkMemory(100, 11), true);
-  t.equal(sup.faults.clearAgentLimits(404), ERRNO.ESRCH);
+  t.equal(sup.limits.clearFor(404), ERRNO.ESRCH);
 });
 
 t.test("recovery presets and per-agent overrides decide the action", async (t) => {
@@ -48,17 +48,17 @@ t.test("recovery presets and per-agent overrides decide the action", async (t) =
   sup.onAgentSpawn(3, { agent_id: 102, name: "strict", recovery: "strict" });
   sup.onAgentSpawn(4, { agent_id: 103, name: "custom", recovery: { SyscallFlood: "Alert" } });
   const kinds = [0, 1, 2, 3, 4, 5, 6];
-  t.same(kinds.map((k) => sup.faults.actionAt(sup.ctx.table.slotOfId(100), k)), RECOVERY_PRESETS.default);
-  t.same(kinds.map((k) => sup.faults.actionAt(sup.ctx.table.slotOfId(101), k)), RECOVERY_PRESETS.permissive);
-  t.same(kinds.map((k) => sup.faults.actionAt(sup.ctx.table.slotOfId(102), k)), RECOVERY_PRESETS.strict);
-  t.equal(sup.faults.actionAt(sup.ctx.table.slotOfId(103), FAULT.SyscallFlood), ACTION.Alert);
-  t.equal(sup.faults.actionAt(sup.ctx.table.slotOfId(103), FAULT.MemoryExceeded), ACTION.Kill);
-  t.equal(sup.faults.recoveryOf(103)!.actions.SyscallFlood, "Alert");
-  t.same(sup.faults.recoveryOf(100)!.backoff, { base_ms: 100, cap_ms: 30_000, reset_after_ms: 60_000 });
-  t.equal(sup.faults.setAgentRecovery(404, null), ERRNO.ESRCH);
-  sup.faults.setDefaultRecovery([...RECOVERY_PRESETS.strict]);
-  t.equal(sup.faults.actionAt(sup.ctx.table.slotOfId(100), FAULT.CpuQuotaExceeded), ACTION.Kill, "defaults changed live");
-  t.equal(sup.faults.defaultRecovery().actions.Crashed, "Kill");
+  t.same(kinds.map((k) => sup.recovery.actionAt(sup.ctx.table.slotOfId(100), k)), RECOVERY_PRESETS.default);
+  t.same(kinds.map((k) => sup.recovery.actionAt(sup.ctx.table.slotOfId(101), k)), RECOVERY_PRESETS.permissive);
+  t.same(kinds.map((k) => sup.recovery.actionAt(sup.ctx.table.slotOfId(102), k)), RECOVERY_PRESETS.strict);
+  t.equal(sup.recovery.actionAt(sup.ctx.table.slotOfId(103), FAULT.SyscallFlood), ACTION.Alert);
+  t.equal(sup.recovery.actionAt(sup.ctx.table.slotOfId(103), FAULT.MemoryExceeded), ACTION.Kill);
+  t.equal(sup.recovery.of(103)!.actions.SyscallFlood, "Alert");
+  t.same(sup.recovery.of(100)!.backoff, { base_ms: 100, cap_ms: 30_000, reset_after_ms: 60_000 });
+  t.equal(sup.recovery.setFor(404, null), ERRNO.ESRCH);
+  sup.recovery.setDefaults([...RECOVERY_PRESETS.strict]);
+  t.equal(sup.recovery.actionAt(sup.ctx.table.slotOfId(100), FAULT.CpuQuotaExceeded), ACTION.Kill, "defaults changed live");
+  t.equal(sup.recovery.defaults().actions.Crashed, "Kill");
 });
 
 t.test("onFault() applies the action: Throttle, Kill, Restart, Alert", async (t) => {

@@ -1,5 +1,5 @@
 import t from "tap";
-import { CAP, ERRNO, EVENT, MAX_VIOLATIONS } from "../../lib/mod.ts";
+import { CAP, ERRNO, EVENT_KIND, MAX_VIOLATIONS } from "../../lib/mod.ts";
 import { createTestSupervisor } from "./harness.ts";
 
 t.test("applyPatch() applies the five patches and audits each", async (t) => {
@@ -24,11 +24,11 @@ t.test("applyPatch() applies the five patches and audits each", async (t) => {
   });
   t.equal(p.applyPatch(100, { type: "DisableAutoRestart" }), 0);
   t.equal(p.policyOf(100)!.auto_restart, false);
-  const trail = p.auditTrail(100);
+  const trail = sup.audit.entries(100);
   t.same(trail.map((e) => e.detail), ["+Capture", "-FsBasic", "scope path=/data max_ops_per_sec=5", "restart 5", "norestart"]);
   t.ok(trail.every((e) => e.result === "ok" && e.wall.endsWith("Z")));
   let changes = 0;
-  for (let i = 0; i < sup.ctx.events.length; i++) if (sup.ctx.events.kind[sup.ctx.events.at(i)] === EVENT.PolicyChange) changes++;
+  for (let i = 0; i < sup.ctx.events.length; i++) if (sup.ctx.events.kind[sup.ctx.events.at(i)] === EVENT_KIND.PolicyChange) changes++;
   t.equal(changes, 5, "one PolicyChange event per patch");
 });
 
@@ -43,7 +43,7 @@ t.test("applyPatch() refuses Admin (PrivilegeEscalation), unknown agents and bad
   t.match(sup.lastReason, /AgentNotFound/);
   t.equal(p.applyPatch(100, { type: "EnableAutoRestart", max_restarts: -1 }), ERRNO.EINVAL);
   t.equal(p.applyPatch(100, { type: "AddCapability", capability: "Nope" as "FsBasic" }), ERRNO.EINVAL);
-  t.same(p.auditTrail(100).map((e) => e.result), ["EPERM", "EINVAL", "EINVAL"], "refusals are audited too");
+  t.same(sup.audit.entries(100).map((e) => e.result), ["EPERM", "EINVAL", "EINVAL"], "refusals are audited too");
   t.equal(p.policyOf(100)!.policy_changes, 0, "nothing changed");
 });
 
@@ -59,7 +59,7 @@ t.test("applyPatch() lets an agent only drop its own privileges, unless it holds
   t.equal(p.applyPatch(101, { type: "RemoveCapability", capability: "FsBasic" }, { agentId: 100 }), ERRNO.EPERM);
   t.equal(p.applyPatch(101, { type: "AddCapability", capability: "DocBasic" }, { agentId: 1 }), 0, "Admin may act on others");
   t.equal(p.applyPatch(101, { type: "AddCapability", capability: "Admin" }, { agentId: 1 }), ERRNO.EPERM, "but never grant Admin");
-  t.same(p.auditTrail(100)[0].caller, { agentId: 100, via: "syscall" });
+  t.same(sup.audit.entries(100)[0].caller, { agentId: 100, via: "syscall" });
 });
 
 t.test("violations: the last 100 per agent are kept", async (t) => {
@@ -84,12 +84,11 @@ t.test("exportCompliance() lists every agent's policy by id", async (t) => {
   t.equal(sup.policy.checkCapability(404, CAP.FsBasic), false);
 });
 
-t.test("auditAfter(seq) returns only the newer entries, oldest first", async (t) => {
+t.test("audit.after(seq) returns only the newer entries, oldest first", async (t) => {
   const { sup } = createTestSupervisor();
-  const p = sup.policy;
-  for (let i = 0; i < 5; i++) p.audit(100, "write", `w${i}`, 0, {});
-  const all = p.auditTrail();
-  t.same(p.auditAfter(all[2].seq).map((e) => e.detail), ["w3", "w4"]);
-  t.same(p.auditAfter(all[4].seq), []);
-  t.same(p.auditAfter(0).length, 5);
+  for (let i = 0; i < 5; i++) sup.audit.record(100, "write", `w${i}`, 0, {});
+  const all = sup.audit.entries();
+  t.same(sup.audit.after(all[2].seq).map((e) => e.detail), ["w3", "w4"]);
+  t.same(sup.audit.after(all[4].seq), []);
+  t.same(sup.audit.after(0).length, 5);
 });

@@ -1,5 +1,5 @@
 import t from "tap";
-import { CAP, ERRNO, EXIT_DECISION, LIFE, LIFE_NAMES, SYS, createConstantRandom, AgentSupervisor, createManualClock } from "../../lib/mod.ts";
+import { CAP, ERRNO, EXIT_DECISION, LIFECYCLE_NOTICE, LIFECYCLE_NOTICE_NAMES, SYS, createConstantRandom, AgentSupervisor, createManualClock } from "../../lib/mod.ts";
 import { createTestSupervisor } from "./harness.ts";
 
 t.test("onAgentSpawn() registers with the given id, or allocates from 1000 skipping taken ids", async (t) => {
@@ -50,7 +50,7 @@ t.test("a crasher restarts with growing delays and ends failed after max_restart
   const { sup, clock } = createTestSupervisor();
   (sup.ctx as { random: () => number }).random = createConstantRandom(0.5);
   const heard: string[] = [];
-  sup.onLifecycle((kind, id, arg) => heard.push(`${LIFE_NAMES[kind]}:${id}:${arg}`));
+  sup.onLifecycle((kind, id, arg) => heard.push(`${LIFECYCLE_NOTICE_NAMES[kind]}:${id}:${arg}`));
   let pid = 100;
   t.equal(sup.onAgentSpawn(pid, { agent_id: 7, name: "crasher", auto_restart: true, max_restarts: 3 }), 7);
   const delays: number[] = [];
@@ -104,9 +104,9 @@ t.test("stop() and kill: stopping, then exited on exit; no Crashed fault for our
   sup.onAgentSpawn(1, { agent_id: 5, name: "x", auto_restart: true });
   t.equal(sup.stop(5), 0);
   t.equal(sup.getAgent(5)!.state, "stopping");
-  t.same(heard.find((h) => h[0] === LIFE.stopRequested), [LIFE.stopRequested, 5, 0]);
+  t.same(heard.find((h) => h[0] === LIFECYCLE_NOTICE.stopRequested), [LIFECYCLE_NOTICE.stopRequested, 5, 0]);
   t.equal(sup.stop(5, true), 0, "kill escalates");
-  t.same(heard.filter((h) => h[0] === LIFE.stopRequested).at(-1), [LIFE.stopRequested, 5, 1]);
+  t.same(heard.filter((h) => h[0] === LIFECYCLE_NOTICE.stopRequested).at(-1), [LIFECYCLE_NOTICE.stopRequested, 5, 1]);
   t.equal(sup.onAgentExit(1, -15), EXIT_DECISION.none);
   t.equal(sup.getAgent(5)!.state, "exited");
   t.equal(sup.getAgent(5)!.fault_count, 0);
@@ -156,7 +156,7 @@ t.test("a restarted process keeps its AgentId and live policy", async (t) => {
 t.test("cascade: when an agent exits for good its Required dependents are stopped, furthest first", async (t) => {
   const { sup } = createTestSupervisor();
   const stops: number[] = [];
-  sup.onLifecycle((k, id) => k === LIFE.stopRequested && stops.push(id));
+  sup.onLifecycle((k, id) => k === LIFECYCLE_NOTICE.stopRequested && stops.push(id));
   sup.onAgentSpawn(1, { agent_id: 102, name: "db" });
   sup.onAgentSpawn(2, { agent_id: 101, name: "api", depends_on: [102] });
   sup.onAgentSpawn(3, { agent_id: 100, name: "ui", depends_on: [101] });
@@ -251,7 +251,7 @@ t.test("update() replaces a spec in place: live fields at once, process fields f
   t.same(a.capabilities, ["DocBasic"], "capabilities replaced, enforced at once");
   t.ok(sup.policy.checkCapability(101, CAP.DocBasic));
   t.notOk(sup.policy.checkCapability(101, CAP.FsBasic));
-  t.equal(sup.faults.limitsOf(101)!.cpu_quota_us, 5000);
+  t.equal(sup.limits.of(101)!.cpu_quota_us, 5000);
   t.equal(a.auto_restart, true);
   t.same(sup.deps.dependsOn(101), [], "dependencies replaced (none now)");
   t.equal(a.pid, 11, "same process");
@@ -266,10 +266,10 @@ t.test("update() refuses bad specs and changes nothing", async (t) => {
   const { sup } = createTestSupervisor();
   sup.onAgentSpawn(10, { agent_id: 100, name: "base", command: "sleep" });
   sup.onAgentSpawn(11, { agent_id: 101, name: "a", command: "sleep", capabilities: ["FsBasic"], depends_on: [100] });
-  const before = JSON.stringify([sup.getAgent(101), sup.specOf(101), sup.deps.dependsOn(101), sup.faults.limitsOf(101)]);
+  const before = JSON.stringify([sup.getAgent(101), sup.specOf(101), sup.deps.dependsOn(101), sup.limits.of(101)]);
   t.equal(sup.update(999, { name: "x" }), ERRNO.ESRCH);
   t.equal(sup.update(101, { name: "a", capabilities: ["Admin"] }), ERRNO.EPERM);
   t.equal(sup.update(101, { name: "a", agent_id: 102 }), ERRNO.EINVAL);
   t.equal(sup.update(100, { name: "base", depends_on: [101] }), ERRNO.EINVAL, "a cycle");
-  t.equal(JSON.stringify([sup.getAgent(101), sup.specOf(101), sup.deps.dependsOn(101), sup.faults.limitsOf(101)]), before, "unchanged");
+  t.equal(JSON.stringify([sup.getAgent(101), sup.specOf(101), sup.deps.dependsOn(101), sup.limits.of(101)]), before, "unchanged");
 });
