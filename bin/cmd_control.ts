@@ -1,4 +1,4 @@
-import { decodeTextCommand } from "../syscalls/mod.ts";
+import { decodeTextCommand, quoteShellWord } from "../syscalls/mod.ts";
 import { agentIdArg, UsageError, type CliCommand, type ParsedArgs } from "./cli.ts";
 import { TreeClient } from "./tree_client.ts";
 
@@ -35,14 +35,16 @@ export const CONTROL_COMMANDS: CliCommand[] = [
     flags: {},
     positionals: [3, Infinity],
     async run(args) {
-      const decoded = decodeTextCommand(`spawn ${args.positionals.join(" ")}`);
+      // Each argument one word, spaces and quotes included (`agentsys spawn 7 "my agent" none`).
+      const words = args.positionals.map(quoteShellWord).join(" ");
+      const decoded = decodeTextCommand(`spawn ${words}`);
       if (!decoded.ok) throw new UsageError(decoded.reason);
       const cmd = decoded.value as { spec: Record<string, unknown>; pid?: number };
       let line: string;
       if (args.rest.length > 0) {
         if (cmd.pid !== undefined) throw new UsageError("pid=N registers a running process: it takes no command");
         line = `spawn ${JSON.stringify({ ...cmd.spec, command: args.rest[0], args: args.rest.slice(1), cwd: process.cwd() })}`;
-      } else line = `spawn ${args.positionals.join(" ")}`;
+      } else line = `spawn ${words}`;
       const id = await client(args).exec(line);
       process.stdout.write(`${id}\n`);
       return 0;
@@ -54,12 +56,12 @@ export const CONTROL_COMMANDS: CliCommand[] = [
   verb("reset"),
   {
     name: "policy-update",
-    usage: "policy-update <id> <patch…>\n\n  e.g. policy-update 100 +FsBasic; policy-update 100 scope path=/srv max_ops_per_sec=10",
+    usage: "policy-update <id> <patch…>\n\n  e.g. policy-update 100 +FsBasic; policy-update 100 scope 'path=/srv/my dir' max_ops_per_sec=10",
     flags: {},
     positionals: [2, Infinity],
     async run(args) {
       const id = agentIdArg(args.positionals[0]);
-      await client(args).exec(`policy-update ${id} ${args.positionals.slice(1).join(" ")}`);
+      await client(args).exec(`policy-update ${id} ${args.positionals.slice(1).map(quoteShellWord).join(" ")}`);
       return 0;
     },
   },

@@ -1,5 +1,5 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
-import { applyRecords, applyTextCommands, decodeRequests, redactCommandText, SELF_VERBS, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
+import { applyRecords, applyTextCommands, decodeRequests, quoteToken, redactCommandText, SELF_VERBS, splitShellWords, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { BYTE_RENDERERS, RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
@@ -260,8 +260,9 @@ export class AgentFs implements FsOps {
   /** The agent a write concerns: the file's, or on `ctl` the id after the verb (`kill 100`). */
   #agentOf(h: Handle, text = ""): number {
     if (AGENT_KINDS.has(h.kind)) return h.arg;
-    const m = h.kind === "ctl" ? /^\s*[a-z-]+\s+(\d{1,10})\b/.exec(text) : null;
-    return m && Number(m[1]) <= 0xffffffff ? Number(m[1]) : 0;
+    if (h.kind !== "ctl") return 0;
+    const id = splitShellWords(text.slice(0, (text + "\n").indexOf("\n")), { limit: 2 }).words[1];
+    return id !== undefined && /^\d{1,10}$/.test(id) && Number(id) <= 0xffffffff ? Number(id) : 0;
   }
 
   #applyText(h: Handle, text: string): TextOutcome {
@@ -274,16 +275,21 @@ export class AgentFs implements FsOps {
         // writes: assume the agent, and take only what an agent may say about itself.
         if (this.#agentUid(id) !== undefined) {
           for (const raw of text.split("\n")) {
-            const verb = raw.trim().split(/\s+/)[0];
-            if (verb && !verb.startsWith("#") && !SELF_VERBS.has(verb)) {
-              return { code: ERRNO.EPERM, applied: [], reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; "${verb}" needs /ctl (the daemon's owner)`, line: raw.trim(), results: [] };
+            const line = raw.trim();
+            if (line === "" || line.startsWith("#")) continue;
+            // The verb as the decoder reads it (`'kill'` is kill). A line whose verb does not
+            // split is refused by the decoder alike, so it cannot slip past this check.
+            const verb = splitShellWords(line, { limit: 1 }).words[0];
+            if (verb !== undefined && !SELF_VERBS.has(verb)) {
+              return { code: ERRNO.EPERM, applied: [], reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; ${quoteToken(verb)} needs /ctl (the daemon's owner)`, line, results: [] };
             }
           }
         }
         // Same verbs without the id: "kill" → "kill 100", "limits cpu_quota_us=5" → "limits 100 cpu_quota_us=5".
         return applyTextCommands(this.#ctx, text, (line) => {
-          const sp = line.indexOf(" ");
-          return sp < 0 ? `${line} ${id}` : `${line.slice(0, sp)} ${id}${line.slice(sp)}`;
+          const verb = splitShellWords(line, { limit: 1 });
+          if (verb.error !== undefined || verb.words.length === 0) return line; // refused as it is
+          return `${line.slice(0, verb.next)} ${id}${line.slice(verb.next)}`;
         });
       }
       case "agentPolicy":

@@ -1,5 +1,6 @@
 import { AgentSpec } from "../lib/mod.ts";
 import { parseJson } from "./json_parse.ts";
+import { splitShellWords } from "./shell_words.ts";
 
 /**
  * A keyed digest of a secret value (HMAC-SHA256 with a key only the daemon's owner can read):
@@ -23,22 +24,19 @@ const SPEC_KEYS: ReadonlySet<string> = new Set(Object.keys(AgentSpec.properties)
 /** The `spawn` key=value form also takes these (docs/commands.md). */
 const KV_KEYS: ReadonlySet<string> = new Set([...SPEC_KEYS, "pid", "risk"]);
 
-/** `spawn {…}`, `update 7 {…}`, optionally after an audit detail's `/ctl: ` prefix. */
-const JSON_COMMAND = /^(\s*(?:\S+:\s)?\s*(?:spawn|update)(?:\s+\d+)?\s+)(\{[\s\S]*)$/;
-/** The `spawn <id> <name> <caps> key=value…` form: an `env=` token would be refused, but echoed. */
-const KV_SPAWN = /^\s*(?:\S+:\s)?\s*spawn\s/;
-/** Verbs whose lines end in free text (`reason=…`), shown as written. */
-const FREE_TEXT = /^\s*(?:\S+:\s)?\s*(?:fault|compliance)\s/;
-
 /**
  * A control write's text as the audit trail and `last_error` may show it (SPEC §9, Secrets):
  * - `spawn {JSON}` and `update <id> {JSON}`: environment values replaced by their digests, the
  *   values of keys a spec does not have hidden (a refused write may carry anything under a
  *   misspelt key), and a JSON text that does not parse replaced by its length;
- * - `spawn`'s key=value form: the values of `env=` and of unknown keys hidden;
+ * - `spawn`'s key=value form: the values of `env=` and of unknown keys hidden, whole however
+ *   they are quoted (`env='A=1 B=2'`);
  * - any other line (a misspelt verb, say) but `fault` and `compliance`: from its first `{` on,
  *   replaced by its length, and `env=` values hidden.
- * Names stay: they say what was set. The command line stays too, as procfs shows it to everyone.
+ * Words are read as the decoder reads them (shell_words.ts), verb included (`'spawn'`); from a
+ * word that does not split (an unterminated quote, a trailing backslash) on, a line is
+ * replaced by its length, since where its values end is unknown. Names stay: they say what was
+ * set. The command line (after `--`) stays too, as procfs shows it to everyone.
  *
  * @example
  * redactCommandText('spawn {"name":"a","env":{"KEY":"sk-1"}}', (v) => `hmac-sha256:${v.length}`);
@@ -50,23 +48,81 @@ export function redactCommandText(text: string, digest: SecretDigest): string {
 }
 
 function redactLine(line: string, digest: SecretDigest): string {
-  const m = JSON_COMMAND.exec(line);
-  if (m) {
-    const parsed = parseJson(m[2]);
-    if (!parsed.ok || parsed.value === null || typeof parsed.value !== "object" || Array.isArray(parsed.value)) return m[1] + hiddenJson(m[2]);
-    const spec = parsed.value as Record<string, unknown>;
-    const keys = Object.keys(spec);
-    if (!keys.includes("env") && keys.every((k) => SPEC_KEYS.has(k))) return line;
-    const shown: Record<string, unknown> = {};
-    for (const k of keys) shown[k] = k === "env" ? redactEnv(spec.env, digest) : SPEC_KEYS.has(k) ? spec[k] : HIDDEN;
-    return m[1] + JSON.stringify(shown);
+  const lead = splitShellWords(line, { limit: 2 });
+  // An audit detail starts with the file written: "/ctl: spawn …".
+  const v = lead.words.length === 2 && /^\S+:$/.test(line.slice(lead.starts[0], lead.ends[0])) ? 1 : 0;
+  const verb = lead.words[v];
+  if (verb === "spawn" || verb === "update") {
+    const json = jsonStart(line, lead.ends[v]);
+    if (json >= 0) return redactJson(line.slice(0, json), line.slice(json), digest);
   }
-  if (FREE_TEXT.test(line)) return line;
-  const dash = line.search(/\s--(\s|$)/);
-  const head = dash < 0 ? line : line.slice(0, dash);
-  const tail = dash < 0 ? "" : line.slice(dash);
-  if (KV_SPAWN.test(line)) return hideFromBrace(head).replace(/(\s)([^\s=]+)=\S*/g, (all, sp: string, k: string) => (k === "env" || !KV_KEYS.has(k) ? `${sp}${k}=${HIDDEN}` : all)) + tail;
-  return hideFromBrace(line).replace(/(^|\s)env([=.])\S*/g, `$1env$2${HIDDEN}`);
+  if (verb === "fault" || verb === "compliance") return line;
+  if (verb === "spawn") return redactWords(line, lead.ends[v], true, hiddenSpawnWord);
+  return redactWords(line, 0, false, hiddenEnvWord);
+}
+
+/** Where a `spawn`/`update` line's JSON starts (after an optional id word), or -1: the decoder's JSON forms and `spawn <id> {…}`. */
+function jsonStart(line: string, from: number): number {
+  let at = skipBlanks(line, from);
+  if (line[at] === "{") return at;
+  const id = splitShellWords(line, { from: at, limit: 1 });
+  if (id.error !== undefined || id.words.length === 0 || !/^\d+$/.test(id.words[0])) return -1;
+  at = skipBlanks(line, id.next);
+  return line[at] === "{" ? at : -1;
+}
+
+function skipBlanks(text: string, at: number): number {
+  while (text[at] === " " || text[at] === "\t") at++;
+  return at;
+}
+
+function redactJson(head: string, json: string, digest: SecretDigest): string {
+  const parsed = parseJson(json);
+  if (!parsed.ok || parsed.value === null || typeof parsed.value !== "object" || Array.isArray(parsed.value)) return head + hiddenJson(json);
+  const spec = parsed.value as Record<string, unknown>;
+  const keys = Object.keys(spec);
+  if (!keys.includes("env") && keys.every((k) => SPEC_KEYS.has(k))) return head + json;
+  const shown: Record<string, unknown> = {};
+  for (const k of keys) shown[k] = k === "env" ? redactEnv(spec.env, digest) : SPEC_KEYS.has(k) ? spec[k] : HIDDEN;
+  return head + JSON.stringify(shown);
+}
+
+/** `env=…` and unknown keys' values in spawn's key=value form. */
+function hiddenSpawnWord(word: string): string | undefined {
+  const eq = word.indexOf("=");
+  if (eq <= 0) return undefined;
+  const k = word.slice(0, eq);
+  return k === "env" || !KV_KEYS.has(k) ? `${k}=${HIDDEN}` : undefined;
+}
+
+function hiddenEnvWord(word: string): string | undefined {
+  return word.startsWith("env=") || word.startsWith("env.") ? `env${word[3]}${HIDDEN}` : undefined;
+}
+
+/**
+ * `line` with the words from `from` on that `hide` names replaced (the whole word, quotes and
+ * all), up to the first `--` word when `toDash` (the command line after it stays). The text
+ * from a `{`, or from a word that does not split, to that end is described, not shown.
+ */
+function redactWords(line: string, from: number, toDash: boolean, hide: (word: string) => string | undefined): string {
+  const s = splitShellWords(line, { from });
+  const dash = toDash ? s.words.indexOf("--") : -1;
+  const n = dash < 0 ? s.words.length : dash;
+  const end = dash < 0 ? line.length : s.starts[dash];
+  const brace = line.indexOf("{");
+  const unsplit = s.error !== undefined && dash < 0 ? s.next : end;
+  const cut = brace >= 0 && brace < unsplit ? brace : unsplit;
+  let out = "";
+  let pos = 0;
+  for (let i = 0; i < n && s.starts[i] < cut; i++) {
+    const shown = hide(s.words[i]);
+    if (shown === undefined) continue;
+    out += line.slice(pos, s.starts[i]) + shown;
+    pos = Math.min(s.ends[i], cut);
+  }
+  out += line.slice(pos, cut);
+  if (cut < end) out += cut === brace ? hiddenJson(line.slice(cut, end)) : `(not shown: ${end - cut} characters that do not split into words)`;
+  return out + line.slice(end);
 }
 
 /** A line from its first `{` on replaced by its length: JSON that no known form took. */

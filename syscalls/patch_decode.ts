@@ -1,4 +1,5 @@
 import { CAPABILITY_NAMES, type CapabilityName, type PolicyPatch, type Scope } from "../lib/mod.ts";
+import { splitShellWords } from "./shell_words.ts";
 import { quoteToken } from "./token_quote.ts";
 
 /** A decoded value or the reason it could not be decoded. */
@@ -7,12 +8,23 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 /**
  * The `policy` file's patch syntax (SPEC §5): `+FsBasic`, `-Capture`, `restart 5`,
  * `norestart`, `scope path=/x max_file_size=N max_ops_per_sec=N` (`scope` alone clears it).
+ * Words are split as sh splits them (shell_words.ts): `scope path='/srv/my dir'`.
  *
  * @example
  * decodePatch("+FsBasic"); // { ok: true, value: { type: "AddCapability", capability: "FsBasic" } }
  */
 export function decodePatch(text: string): Decoded<PolicyPatch> {
-  const t = text.trim().split(/\s+/).filter(Boolean);
+  const split = splitShellWords(text.trim());
+  return split.error === undefined ? decodePatchWords(split.words) : { ok: false, reason: split.error };
+}
+
+/**
+ * A patch already split into words (a `policy-update` line's words after the id).
+ *
+ * @example
+ * decodePatchWords(["scope", "path=/srv/my dir"]); // { ok: true, value: { type: "UpdateScope", scope: { path_prefix: "/srv/my dir" } } }
+ */
+export function decodePatchWords(t: readonly string[]): Decoded<PolicyPatch> {
   if (t.length === 0) return { ok: false, reason: "empty patch: expected +Cap, -Cap, restart N, norestart or scope k=v…" };
   const head = t[0];
   if ((head[0] === "+" || head[0] === "-") && t.length === 1) {
@@ -50,5 +62,5 @@ export function decodePatch(text: string): Decoded<PolicyPatch> {
     }
     return { ok: true, value: { type: "UpdateScope", scope } };
   }
-  return { ok: false, reason: `patch ${quoteToken(text.trim())}: expected +Cap, -Cap, restart N, norestart or scope k=v…` };
+  return { ok: false, reason: `patch ${quoteToken(t.join(" "))}: expected +Cap, -Cap, restart N, norestart or scope k=v…` };
 }

@@ -1,40 +1,43 @@
 import { FAULT_NAMES, LIMIT_FIELDS, LIMIT_PRESETS } from "../lib/mod.ts";
 import { AGENT_VERBS, TEXT_VERBS } from "./verbs.ts";
 import { parseJson } from "./json_parse.ts";
-import { decodePatch, type Decoded } from "./patch_decode.ts";
+import { decodePatchWords, type Decoded } from "./patch_decode.ts";
+import { splitShellWords } from "./shell_words.ts";
 import { quoteToken } from "./token_quote.ts";
 
 /**
  * One text command line (SPEC §7) → a command object, not yet schema-checked (`checkCommand`
- * does that). Syntax errors say which token and what was expected. Verbs mirror the SIS
- * shell; the full grammar is in docs/commands.md.
+ * does that). Words are split as sh splits them (shell_words.ts), except in the JSON forms
+ * (`spawn {…}`, `update <id> {…}`: the JSON is read as written) and in an unquoted `reason=`
+ * of `fault` and `compliance` (the rest of the line as written). Syntax errors say which
+ * token or character and what was expected. Verbs mirror the SIS shell; the full grammar is
+ * in docs/commands.md.
  *
  * @example
  * decodeTextCommand("policy-update 100 +FsBasic");
  * // { ok: true, value: { op: "policy-update", agent: 100, patch: { type: "AddCapability", capability: "FsBasic" } } }
+ * decodeTextCommand(`spawn 7 a none -- sh -c 'echo "$HOME"'`);
+ * // { ok: true, value: { op: "spawn", spec: { name: "a", capabilities: [], agent_id: 7, command: "sh", args: ["-c", 'echo "$HOME"'] } } }
  */
 export function decodeTextCommand(line: string): Decoded<unknown> {
   const text = line.trim();
-  if (text === "") return { ok: false, reason: "empty command" };
-  const sp = text.indexOf(" ");
-  const verb = sp < 0 ? text : text.slice(0, sp);
-  const rest = sp < 0 ? "" : text.slice(sp + 1).trim();
-  const toks = rest === "" ? [] : rest.split(/\s+/);
+  const head = splitShellWords(text, { limit: 1 });
+  if (head.error !== undefined) return { ok: false, reason: head.error };
+  const verb = head.words[0];
+  if (verb === undefined) return { ok: false, reason: "empty command" };
+  if (verb === "spawn" && text.slice(head.next).trimStart().startsWith("{")) return decodeSpawnJson(text.slice(head.next).trim());
+  if (verb === "update") return decodeUpdate(text, head.next);
+  if (verb === "fault" || verb === "compliance") return decodeTagged(verb, text, head.next);
+  const split = splitShellWords(text, { from: head.next });
+  if (split.error !== undefined) return { ok: false, reason: split.error };
+  const toks = split.words;
   switch (verb) {
     case "spawn":
-      return decodeSpawn(rest, toks);
-    case "update": {
-      const id = agentId(toks, 0);
-      if (!id.ok) return id;
-      const json = rest.slice(toks[0].length).trim();
-      if (!json.startsWith("{")) return { ok: false, reason: "expected: update <id> {JSON AgentSpec}" };
-      const spec = parseJson(json);
-      return spec.ok ? { ok: true, value: { op: "update", agent: id.value, spec: spec.value } } : { ok: false, reason: `update JSON: ${spec.reason}` };
-    }
+      return decodeSpawn(toks);
     case "policy-update": {
       const id = agentId(toks, 0);
       if (!id.ok) return id;
-      const patch = decodePatch(toks.slice(1).join(" "));
+      const patch = decodePatchWords(toks.slice(1));
       return patch.ok ? { ok: true, value: { op: "policy-update", agent: id.value, patch: patch.value } } : patch;
     }
     case "limits":
@@ -49,10 +52,6 @@ export function decodeTextCommand(line: string): Decoded<unknown> {
       if (toks.length > 3) return { ok: false, reason: `token 4 ${quoteToken(toks[3])}: expected end of line` };
       return { ok: true, value: { op: "dep", agent: a.value, on: b.value, type: toks[2] ?? "Required" } };
     }
-    case "fault":
-      return decodeFault(toks, rest);
-    case "compliance":
-      return decodeCompliance(toks, rest);
     case "profile-reset": {
       if (toks.length === 0) return { ok: true, value: { op: "profile-reset" } };
       const id = agentId(toks, 0);
@@ -111,11 +110,24 @@ function typed(v: string): string | number | boolean {
   return v;
 }
 
-function decodeSpawn(rest: string, toks: string[]): Decoded<unknown> {
-  if (rest.startsWith("{")) {
-    const spec = parseJson(rest);
-    return spec.ok ? { ok: true, value: { op: "spawn", spec: spec.value } } : { ok: false, reason: `spawn JSON: ${spec.reason}` };
-  }
+function decodeSpawnJson(json: string): Decoded<unknown> {
+  const spec = parseJson(json);
+  return spec.ok ? { ok: true, value: { op: "spawn", spec: spec.value } } : { ok: false, reason: `spawn JSON: ${spec.reason}` };
+}
+
+/** `update <id> {JSON}`: the id is a word, the JSON is read as written. */
+function decodeUpdate(text: string, from: number): Decoded<unknown> {
+  const idWord = splitShellWords(text, { from, limit: 1 });
+  if (idWord.error !== undefined) return { ok: false, reason: idWord.error };
+  const id = agentId(idWord.words, 0);
+  if (!id.ok) return id;
+  const json = text.slice(idWord.next).trim();
+  if (!json.startsWith("{")) return { ok: false, reason: "expected: update <id> {JSON AgentSpec}" };
+  const spec = parseJson(json);
+  return spec.ok ? { ok: true, value: { op: "update", agent: id.value, spec: spec.value } } : { ok: false, reason: `update JSON: ${spec.reason}` };
+}
+
+function decodeSpawn(toks: string[]): Decoded<unknown> {
   const dash = toks.indexOf("--");
   const head = dash < 0 ? toks : toks.slice(0, dash);
   const id = agentId(head, 0);
@@ -179,38 +191,41 @@ function decodeRecovery(toks: string[]): Decoded<unknown> {
   return { ok: true, value };
 }
 
-/** Fields that take the rest of the line (free text with spaces). */
-const REST_FIELDS = new Set(["reason", "attempted", "decision_type", "data_category", "access_type", "violation_type", "reviewer_id", "action"]);
+/** Free-text fields: their values stay strings (`decision_type=1` is the text "1"). */
+const TEXT_FIELDS = new Set(["reason", "attempted", "decision_type", "data_category", "access_type", "violation_type", "reviewer_id", "action"]);
 
-function decodeTagged(toks: string[], rest: string, what: string): Decoded<Record<string, unknown>> {
-  if (toks.length < 2) return { ok: false, reason: `expected: ${what} <id> <Type> [key=value…]` };
-  const obj: Record<string, unknown> = { type: toks[1] };
-  for (let i = 2; i < toks.length; i++) {
-    const eq = toks[i].indexOf("=");
-    if (eq <= 0) return { ok: false, reason: `token ${i + 1} ${quoteToken(toks[i])}: expected key=value` };
-    const k = toks[i].slice(0, eq);
-    if (k === "reason") {
-      // reason= takes the rest of the line, spaces included
-      const at = rest.indexOf("reason=");
-      obj.reason = rest.slice(at + 7);
+/**
+ * `fault <id> <Type> [k=v…]`, `compliance <id> <Event> [k=v…]`: words, except that a `reason=`
+ * written so (its key unquoted) whose value does not start with a quote takes the rest of the
+ * line exactly as written, spaces, quotes and backslashes included — free text needs no
+ * quoting (`reason=can't write /etc`). A quoted value is one word like any other, and more
+ * key=value words may follow it (`reason='wrote /etc' k=v`).
+ */
+function decodeTagged(verb: "fault" | "compliance", text: string, from: number): Decoded<unknown> {
+  const lead = splitShellWords(text, { from, limit: 2 });
+  if (lead.error !== undefined) return { ok: false, reason: lead.error };
+  const id = agentId(lead.words, 0);
+  if (!id.ok) return id;
+  if (lead.words.length < 2) return { ok: false, reason: `expected: ${verb} <id> <Type> [key=value…]` };
+  const obj: Record<string, unknown> = { type: lead.words[1] };
+  let at = lead.next;
+  for (let i = 2; ; i++) {
+    while (text[at] === " " || text[at] === "\t" || text[at] === "\n") at++;
+    if (at >= text.length) break;
+    const q = text[at + 7];
+    if (text.startsWith("reason=", at) && q !== "'" && q !== '"') {
+      obj.reason = text.slice(at + 7);
       break;
     }
-    const raw = toks[i].slice(eq + 1);
-    obj[k] = REST_FIELDS.has(k) ? raw : typed(raw);
+    const w = splitShellWords(text, { from: at, limit: 1 });
+    if (w.error !== undefined) return { ok: false, reason: w.error };
+    const tok = w.words[0];
+    if (tok === undefined) break;
+    const eq = tok.indexOf("=");
+    if (eq <= 0) return { ok: false, reason: `token ${i + 1} ${quoteToken(tok)}: expected key=value` };
+    const k = tok.slice(0, eq);
+    obj[k] = TEXT_FIELDS.has(k) ? tok.slice(eq + 1) : typed(tok.slice(eq + 1));
+    at = w.next;
   }
-  return { ok: true, value: obj };
-}
-
-function decodeFault(toks: string[], rest: string): Decoded<unknown> {
-  const id = agentId(toks, 0);
-  if (!id.ok) return id;
-  const f = decodeTagged(toks, rest, "fault");
-  return f.ok ? { ok: true, value: { op: "fault", agent: id.value, fault: f.value } } : f;
-}
-
-function decodeCompliance(toks: string[], rest: string): Decoded<unknown> {
-  const id = agentId(toks, 0);
-  if (!id.ok) return id;
-  const e = decodeTagged(toks, rest, "compliance");
-  return e.ok ? { ok: true, value: { op: "compliance", agent: id.value, event: e.value } } : e;
+  return { ok: true, value: verb === "fault" ? { op: "fault", agent: id.value, fault: obj } : { op: "compliance", agent: id.value, event: obj } };
 }

@@ -2,6 +2,7 @@ import { ERRNO } from "../lib/mod.ts";
 import type { Command } from "./command_schemas.ts";
 import { refusalFor } from "./caller_authority.ts";
 import { checkCommand, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
+import { splitShellWords } from "./shell_words.ts";
 import { decodeTextCommand } from "./text_decode.ts";
 
 export const MAX_LINE_BYTES = 65536;
@@ -34,8 +35,9 @@ export function applyTextCommands(ctx: DispatchContext, text: string, prefix?: (
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     if (line.length > MAX_LINE_BYTES) return fail(results, ERRNO.E2BIG, line.slice(0, 80) + "…", `line is ${line.length} bytes, more than ${MAX_LINE_BYTES}`);
-    const decoded = decodeTextCommand(prefix ? prefix(line) : line);
-    if (!decoded.ok) return fail(results, ERRNO.EINVAL, line, decoded.reason);
+    const full = prefix ? prefix(line) : line;
+    const decoded = decodeTextCommand(full);
+    if (!decoded.ok) return fail(results, ERRNO.EINVAL, line, full === line ? decoded.reason : asWritten(line, full, decoded.reason));
     const checked = checkCommand(decoded.value);
     if (!checked.ok) return fail(results, ERRNO.EINVAL, line, checked.reason);
     const refused = refusalFor(ctx.sup, ctx.caller, checked.command);
@@ -50,6 +52,16 @@ export function applyTextCommands(ctx: DispatchContext, text: string, prefix?: (
     applied.push(line);
   }
   return { code: 0, results, applied };
+}
+
+/**
+ * A quoting error's position counted in the line as written, not as `prefix` made it (the
+ * reason is about the writer's line). `prefix` only adds plain words at a word boundary, so
+ * the first quoting error of both lines is the same quote, and the decoder, which reads words
+ * in order, stopped at that one when its reason is the prefixed line's.
+ */
+function asWritten(line: string, full: string, reason: string): string {
+  return splitShellWords(full).error === reason ? (splitShellWords(line).error ?? reason) : reason;
 }
 
 function fail(results: CommandResult[], code: number, line: string, reason: string): TextOutcome {

@@ -47,6 +47,8 @@ t.test("control commands change the daemon, and refusals change nothing", async 
     t.same((await json(100)).policy.scope, { path_prefix: "/srv", max_ops_per_sec: 10 });
     t.equal((await cli("policy-update", "100", "restart", "7")).code, 0);
     t.equal((await json(100)).max_restarts, 7);
+    t.equal((await cli("policy-update", "100", "scope", "path=/srv/my dir")).code, 0, "each argument one word");
+    t.same((await json(100)).policy.scope, { path_prefix: "/srv/my dir" });
   });
 
   t.test("restart gives a new process; stop ends it for good; reset; kill", async (t) => {
@@ -65,6 +67,15 @@ t.test("control commands change the daemon, and refusals change nothing", async 
     t.ok(await until(async () => !alive(third.pid) && (await json(100)).state === "exited"), "kill: gone at once, no restart");
     t.match(await cli("kill", "999"), { code: 1, stderr: /^agentsys kill: ESRCH: .*999.*\n$/ });
     t.match(await cli("stop", "x"), { code: 2 });
+  });
+
+  t.test("spawn passes each argument as one word, spaces and quotes included", async (t) => {
+    t.equal((await cli("spawn", "210", "my agent", "none", "max_restarts=2", "--", "sleep", "600")).code, 0);
+    const a = await json(210);
+    t.equal(a.name, "my agent");
+    t.equal(a.max_restarts, 2);
+    t.match(await cli("spawn", "211", "x", "none", "it's=1", "--", "sleep", "600"), { code: 1, stderr: /EINVAL/ }, "an unknown key, however quoted, is refused");
+    t.equal((await cli("kill", "210")).code, 0);
   });
 
   t.test("spawn refusals: bad capability, taken id, bad syntax", async (t) => {

@@ -160,3 +160,28 @@ t.test("global limits and recovery files set the defaults", async (t) => {
   const audit = (await d.sh('cat "$M/audit"')).stdout;
   t.match(audit, /write ok via=\/recovery/, "control writes are audited");
 });
+
+t.test("words are split as sh splits them: sh -c gets its script whole", async (t) => {
+  const d = await startDaemon(t);
+  // As a user types it: bash's double quotes keep the single quotes, \$\$ reaches ctl as $$.
+  const r = await d.sh(`echo "spawn 200 c FsBasic -- sh -c 'sleep 1; kill -SEGV \\$\\$'" > "$M/ctl"`);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(await state(d, 200), "running", "sh runs its script (sleep 1)");
+  const events = async () => (await d.sh('cat "$M/events"')).stdout;
+  t.ok(await until(async () => /Fault 200 Crashed signal=11/.test(await events()), 10_000), "the agent dies of SIGSEGV: Fault 200 Crashed signal=11");
+  t.equal(await line(d, "status", 200, /^Last exit code: (\d+)$/m), String(128 + 11));
+  t.notMatch((await d.sh('cat "$M/agents/200/log"')).stdout, /Unterminated quoted string|Syntax error/, "not of a shell syntax error");
+
+  t.equal((await d.sh(`echo "policy-update 200 scope path='/srv/my dir' max_ops_per_sec=10" > "$M/ctl"`)).code, 0);
+  t.equal(await line(d, "policy", 200, /^Scope: +(.*)$/m), "path=/srv/my dir max_ops_per_sec=10", "a quoted scope path");
+  t.equal((await d.sh(`echo "fault 200 PolicyViolation reason='wrote /etc'" > "$M/ctl"`)).code, 0);
+  t.equal((await d.sh(`echo "fault 200 PolicyViolation reason=can't write /etc" > "$M/ctl"`)).code, 0);
+  const ev = await events();
+  t.match(ev, /Fault 200 PolicyViolation reason="wrote \/etc"\n/, "a quoted reason is one word");
+  t.match(ev, /Fault 200 PolicyViolation reason="can't write \/etc"\n/, "an unquoted one the rest of the line");
+
+  // A quoting error is refused, at its character in the line as written to that file.
+  const bad = await d.sh(`echo "fault PolicyViolation reason='oops" > "$M/agents/200/ctl"`);
+  t.match(bad.stderr, /Invalid argument/);
+  t.match((await d.sh('tail -n 1 "$M/last_error"')).stdout, /unterminated single quote: the ' at character 30 is never closed/);
+});

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import t from "tap";
 import { AgentSupervisor, createManualClock } from "../../lib/mod.ts";
 import { AgentFs } from "../../fs/mod.ts";
-import { parseJson, redactCommandText } from "../../syscalls/mod.ts";
+import { parseJson, quoteShellWord, redactCommandText } from "../../syscalls/mod.ts";
 
 /**
  * Secrets in control writes (SPEC §9): what `last_error` and the audit trail keep of a write must
@@ -44,6 +44,45 @@ t.test("redactCommandText: env values become digests, the rest stays", async (t)
   t.equal(redactCommandText("spawn 5 a none evn=sk-1 max_restarts=3", digest), "spawn 5 a none evn=(not shown) max_restarts=3", "an unknown key in the key=value form");
   t.equal(redactCommandText("fault 5 PolicyViolation reason={quoted} text", digest), "fault 5 PolicyViolation reason={quoted} text", "free text stays");
   t.equal(redactCommandText('spawn {"name":"a"}', digest), 'spawn {"name":"a"}', "no env, nothing to do");
+});
+
+t.test("redactCommandText: words are read as the decoder reads them, quoted values hidden whole", async (t) => {
+  const cases: [string, string, string][] = [
+    ["spawn 5 a none env='K=sk-1 sk-2' -- echo hi", "spawn 5 a none env=(not shown) -- echo hi", "a quoted env value with spaces"],
+    [`spawn 5 a none "env=K=sk-1 sk-2" max_restarts=3`, "spawn 5 a none env=(not shown) max_restarts=3", "a quoted key=value word"],
+    [`spawn 5 a none e"nv"=sk-1\\ sk-2 cwd='/srv/my dir'`, "spawn 5 a none env=(not shown) cwd='/srv/my dir'", "the key as the decoder reads it; known keys stay as written"],
+    ["spawn 5 a none 'evn=sk 1' -- x", "spawn 5 a none evn=(not shown) -- x", "an unknown key, quoted"],
+    ["'spawn' 5 a none envv=sk-1", "'spawn' 5 a none envv=(not shown)", "a quoted verb"],
+    [`/ctl: "spawn" 5 a none env=sk-1`, "/ctl: \"spawn\" 5 a none env=(not shown)", "after an audit detail's prefix"],
+    ["spawn 5 a none env='sk-1 sk-2 -- x", "spawn 5 a none (not shown: 19 characters that do not split into words)", "an unterminated quote: from its word on"],
+    ["spawn 5 a none env=sk-1\\", "spawn 5 a none (not shown: 9 characters that do not split into words)", "a trailing backslash"],
+    ["spawn 5 a none max_restarts=1 -- sh -c 'x=1", "spawn 5 a none max_restarts=1 -- sh -c 'x=1", "after --, the command line stays, split or not"],
+    ["spawn 5 a none '--' env=x", "spawn 5 a none '--' env=x", "'--' is -- as the decoder reads it"],
+    ["spwan 5 env='A=1 B=2' x=y", "spwan 5 env=(not shown) x=y", "another verb: env= values, whole"],
+    ["spwan 5 env='A=1", "spwan 5 (not shown: 8 characters that do not split into words)", "another verb, unterminated"],
+    [`'spawn' {"env":{"K":"v"}}`, `'spawn' {"env":{"K":"${digest("v")}"}}`, "the JSON form after a quoted verb"],
+    [`update '7' {"env":{"K":"v"}}`, `update '7' {"env":{"K":"${digest("v")}"}}`, "after a quoted id"],
+    ["fault 5 PolicyViolation reason='env=x", "fault 5 PolicyViolation reason='env=x", "free text stays, even unterminated"],
+  ];
+  for (const [line, shown, why] of cases) t.equal(redactCommandText(line, digest), shown, why);
+});
+
+t.test("fuzz: a quoted env value, however mutated, never shows", async (t) => {
+  const spaced = fc.tuple(secret, fc.constantFrom(" ", "\t", "  ")).map(([s, sp]) => `${s}${sp}${s}`);
+  fc.assert(
+    fc.property(spaced, fc.constantFrom("single", "double", "shell"), fc.nat(), fc.constantFrom("", "x", " ", "'", '"', "\\", "{", " -- ", "="), fc.boolean(), (value, style, at, junk, prefixed) => {
+      const word = style === "single" ? `'KEY=${value}'` : style === "double" ? `"KEY=${value}"` : quoteShellWord(`KEY=${value}`);
+      const head = `${prefixed ? "/ctl: " : ""}spawn 0 n none env=`;
+      const good = `${head}${word} max_restarts=1`;
+      // Mutations in or just after the value's word; a "--" before it would make it part of
+      // the command line, which is public by design.
+      const i = head.length + (junk === " -- " ? 1 + (at % word.length) : at % (word.length + 1));
+      const out = redactCommandText(good.slice(0, i) + junk + good.slice(i), digest);
+      return !out.includes(value.slice(0, 19)) && !out.includes(value.slice(-19));
+    }),
+    { numRuns: 5000, seed: SEED },
+  );
+  t.pass("5000 mutated lines");
 });
 
 t.test("fuzz: mutated spawn and update writes never leave a secret in last_error or the trail", async (t) => {

@@ -1,5 +1,5 @@
 import t from "tap";
-import { decodePatch } from "../../syscalls/mod.ts";
+import { decodePatch, decodePatchWords } from "../../syscalls/mod.ts";
 
 t.test("decodePatch() reads the policy file syntax", async (t) => {
   t.same(decodePatch("+FsBasic"), { ok: true, value: { type: "AddCapability", capability: "FsBasic" } });
@@ -11,6 +11,15 @@ t.test("decodePatch() reads the policy file syntax", async (t) => {
     value: { type: "UpdateScope", scope: { path_prefix: "/x", max_file_size: 10, max_ops_per_sec: 3 } },
   });
   t.same(decodePatch("scope"), { ok: true, value: { type: "UpdateScope", scope: {} } }, "bare scope clears it");
+});
+
+t.test("decodePatch() splits words as sh does", async (t) => {
+  t.same(decodePatch("scope path='/srv/my dir' max_ops_per_sec=3"), { ok: true, value: { type: "UpdateScope", scope: { path_prefix: "/srv/my dir", max_ops_per_sec: 3 } } });
+  t.same(decodePatch(`scope "path=/srv/it's" max_file_size="10"`), { ok: true, value: { type: "UpdateScope", scope: { path_prefix: "/srv/it's", max_file_size: 10 } } });
+  t.same(decodePatch("scope path=/a\\ b"), { ok: true, value: { type: "UpdateScope", scope: { path_prefix: "/a b" } } });
+  t.same(decodePatch("'+FsBasic'"), { ok: true, value: { type: "AddCapability", capability: "FsBasic" } });
+  t.same(decodePatch("scope path='/srv"), { ok: false, reason: "unterminated single quote: the ' at character 12 is never closed" });
+  t.same(decodePatchWords(["scope", "path=/srv/my dir"]), { ok: true, value: { type: "UpdateScope", scope: { path_prefix: "/srv/my dir" } } });
 });
 
 t.test("decodePatch() explains what it expected", async (t) => {

@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import t from "tap";
 import { AgentSupervisor, createManualClock, ERRNO } from "../../lib/mod.ts";
-import { applyTextCommands, checkCommand, decodeTextCommand, type DispatchContext } from "../../syscalls/mod.ts";
+import { applyTextCommands, checkCommand, decodeTextCommand, quoteShellWord, type DispatchContext } from "../../syscalls/mod.ts";
 
 function ctx(): DispatchContext {
   return { sup: new AgentSupervisor({ clock: createManualClock() }), caller: {} };
@@ -94,4 +95,93 @@ t.test("applyTextCommands() applies in order and stops at the first failure", as
   t.equal(applyTextCommands(c, "spawn 5 x none -- sleep 1").code, ERRNO.ENOSYS, "no host: no process can start");
   t.equal(applyTextCommands(c, "spawn 5 x none").code, ERRNO.EINVAL, "neither command nor pid");
   t.equal(applyTextCommands(c, "x".repeat(70_000)).code, ERRNO.E2BIG);
+});
+
+t.test("decodeTextCommand() splits words as sh does", async (t) => {
+  t.same(decode("spawn 200 c FsBasic -- sh -c 'sleep 1; kill -SEGV $$'"), {
+    op: "spawn",
+    spec: { name: "c", capabilities: ["FsBasic"], agent_id: 200, command: "sh", args: ["-c", "sleep 1; kill -SEGV $$"] },
+  });
+  t.same(decode(`spawn 7 'my agent' none "max_restarts=2" cwd='/srv/my dir' -- printf "%s\\n" a\\ b '' "it's"`), {
+    op: "spawn",
+    spec: { name: "my agent", capabilities: [], agent_id: 7, max_restarts: 2, cwd: "/srv/my dir", command: "printf", args: ["%s\\n", "a b", "", "it's"] },
+  }, "key=value tokens are words too; a value's type comes from its text, quoted or not");
+  t.same(decode("'kill' \"12\""), { op: "kill", agent: 12 }, "the verb and the id are words");
+  t.same(decode("spawn 7 a none '--' x"), { op: "spawn", spec: { name: "a", capabilities: [], agent_id: 7, command: "x", args: [] } }, "'--' is -- (sh cannot tell them apart either)");
+  t.same(decode("policy-update 5 scope path='/srv/my dir' max_ops_per_sec=3"), { op: "policy-update", agent: 5, patch: { type: "UpdateScope", scope: { path_prefix: "/srv/my dir", max_ops_per_sec: 3 } } });
+  t.same(decode("dep 1 '2' Optional"), { op: "dep", agent: 1, on: 2, type: "Optional" });
+  t.same(decode(`spawn {"name":"it's \\"q\\"","agent_id":7}`), { op: "spawn", spec: { name: 'it\'s "q"', agent_id: 7 } }, "JSON forms are read as written");
+  t.same(decode(`update '7' {"name":"a b"}`), { op: "update", agent: 7, spec: { name: "a b" } });
+});
+
+t.test("fault and compliance: an unquoted reason= takes the rest of the line, a quoted one is a word", async (t) => {
+  // What the decoder reads (the schema then takes only reason for PolicyViolation).
+  const fault = (line: string) => {
+    const d = decodeTextCommand(line);
+    return d.ok ? (d.value as { fault: unknown }).fault : d.reason;
+  };
+  t.same(fault("fault 3 PolicyViolation reason='wrote /etc' severity=High"), { type: "PolicyViolation", reason: "wrote /etc", severity: "High" });
+  t.same(fault(`fault 3 PolicyViolation reason="it's \\"bad\\"" attempted='rm -rf /'`), { type: "PolicyViolation", reason: 'it\'s "bad"', attempted: "rm -rf /" });
+  t.same(fault(`fault 3 PolicyViolation reason=can't write "/etc" severity=High`), { type: "PolicyViolation", reason: `can't write "/etc" severity=High` }, "unquoted: exactly as written, quotes and all");
+  t.same(fault("fault 3 PolicyViolation attempted='rm -rf /' reason=oops"), { type: "PolicyViolation", attempted: "rm -rf /", reason: "oops" });
+  t.same(fault("fault 3 PolicyViolation 'reason=a b' severity=High"), { type: "PolicyViolation", reason: "a b", severity: "High" }, "a quoted key: a word");
+  t.same(fault("fault 3 PolicyViolation reason="), { type: "PolicyViolation", reason: "" });
+  t.same(fault("fault 3 PolicyViolation noreason=x reason=y z"), { type: "PolicyViolation", noreason: "x", reason: "y z" }, "reason= is a word's start, not any text");
+  t.same(fault("fault 3 Crashed signal='11'"), { type: "Crashed", signal: 11 });
+  t.same(decode("fault 3 PolicyViolation reason='wrote /etc'"), { op: "fault", agent: 3, fault: { type: "PolicyViolation", reason: "wrote /etc" } }, "checked too");
+  t.same(decode("fault 3 PolicyViolation reason=wrote /etc, then /var"), { op: "fault", agent: 3, fault: { type: "PolicyViolation", reason: "wrote /etc, then /var" } });
+  t.same((decode(`compliance 3 DecisionMade decision_type="loan review" confidence=0.5 human_reviewed=false`) as { event: unknown }).event, {
+    type: "DecisionMade",
+    decision_type: "loan review",
+    confidence: 0.5,
+    human_reviewed: false,
+  });
+  t.same((decode("compliance 3 PolicyViolation violation_type='data exfiltration' severity=High") as { event: unknown }).event, { type: "PolicyViolation", violation_type: "data exfiltration", severity: "High" });
+});
+
+t.test("an unterminated quote or a trailing backslash is refused at its character, never quoted", async (t) => {
+  const bad: [string, string][] = [
+    ["spawn 1 a none -- sh -c 'echo hi", "unterminated single quote: the ' at character 25 is never closed"],
+    [`spawn 1 a none -- echo "x`, 'unterminated double quote: the " at character 24 is never closed'],
+    ["kill 1\\", "trailing backslash at character 7: nothing follows it to quote"],
+    ["'kill 1", "unterminated single quote: the ' at character 1 is never closed"],
+    ["update '7 {}", "unterminated single quote: the ' at character 8 is never closed"],
+    ["fault 3 PolicyViolation severity='High reason=x", "unterminated single quote: the ' at character 34 is never closed"],
+    ["fault 3 PolicyViolation reason='x", "unterminated single quote: the ' at character 32 is never closed"],
+    ["policy-update 5 scope path='/srv", "unterminated single quote: the ' at character 28 is never closed"],
+  ];
+  for (const [line, reason] of bad) {
+    const d = decodeTextCommand(line);
+    t.same(d, { ok: false, reason }, line);
+  }
+  const secret = "sk-live-0123456789abcdefghij";
+  const d = decodeTextCommand(`spawn 1 a none env="${secret}`);
+  t.ok(!d.ok && !d.reason.includes(secret), "the reason does not echo the line");
+  const long = decodeTextCommand(`spawn 1 a none '${"y ".repeat(40)}'`);
+  t.match(!long.ok && long.reason, /^token 4 \(a 80-character token\): expected key=value$/, "nor a long quoted token");
+});
+
+t.test("applyTextCommands(): a quoting error's position counts in the line as written", async (t) => {
+  const c = ctx();
+  t.equal(applyTextCommands(c, "spawn 1 a none pid=10").code, 0);
+  const policy = applyTextCommands(c, "scope path='/srv", (l) => `policy-update 1 ${l}`);
+  t.equal(policy.code, ERRNO.EINVAL);
+  t.equal(policy.reason, "unterminated single quote: the ' at character 12 is never closed", "not 28, as in the prefixed line");
+  const ctl = applyTextCommands(c, "fault PolicyViolation reason='x", (l) => l.replace(/^fault/, "fault 1"));
+  t.equal(ctl.reason, "unterminated single quote: the ' at character 30 is never closed");
+  const other = applyTextCommands(c, "fault Crashed oops reason=can't", (l) => l.replace(/^fault/, "fault 1"));
+  t.equal(other.reason, 'token 3 "oops": expected key=value', "other reasons stay the decoder's");
+});
+
+t.test("property: spawn arguments quoted with quoteShellWord() arrive exactly", async (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: "binary" }), { minLength: 1, maxLength: 6 }), fc.string({ unit: "binary", minLength: 1 }), (argv, name) => {
+      const d = decodeTextCommand(`spawn 7 ${quoteShellWord(name)} none -- ${argv.map(quoteShellWord).join(" ")}`);
+      if (!d.ok) return false;
+      const spec = (d.value as { spec: { name: string; command: string; args: string[] } }).spec;
+      return spec.name === name && JSON.stringify([spec.command, ...spec.args]) === JSON.stringify(argv);
+    }),
+    { numRuns: 2000, seed: Number(process.env.FUZZ_SEED ?? 4321) },
+  );
+  t.pass("2000 generated command lines");
 });
