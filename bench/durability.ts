@@ -1,5 +1,5 @@
 /**
- * bench/durability — what the journal costs and buys (issue 6), in one run:
+ * bench/durability — what the journal costs and buys, in one run:
  *  1. acknowledged control writes per second from one client (each `limits` line its own
  *     write(2), acknowledged only once journaled), journal on vs `--ephemeral`, with 100 agents;
  *  2. daemon restart after kill -9 until all 100 agents are re-adopted (same pids), median

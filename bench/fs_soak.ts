@@ -3,8 +3,8 @@
  * `status` (100 agents) in a loop until the backend has served about 1M requests (an
  * open + read + read-at-EOF + release is 4: neither backend takes FLUSH, so the kernel stops
  * sending it after the first close), while this process samples a `status`
- * read's latency at the start and at the end, and the daemon's RSS and threads. What issue 9
- * asks: does a backend stay flat, or grow and slow down?
+ * read's latency at the start and at the end, and the daemon's RSS and threads: does a backend stay
+ * flat, or grow and slow down?
  *
  * Run: `npm run bench:soak` (a few minutes; not part of CI).
  */

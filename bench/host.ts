@@ -1,5 +1,5 @@
 /**
- * bench/host — real-process figures (issue 4):
+ * bench/host — real-process figures:
  *  - crash → replacement process running, kill -9 of the agent, 20 times, zero backoff;
  *  - time to start 100 agents (one write of 100 spawn lines);
  *  - daemon CPU (% of one core) and RSS with 100 and 1000 idle agents at a 1 s window.

@@ -1,5 +1,5 @@
 /**
- * bench/journal — the store for acknowledged control writes (issue 6), measured before it was
+ * bench/journal — the store for acknowledged control writes, measured before it was
  * chosen: writes/s when every write is durable before it is acknowledged, for
  *   A. SQLite (better-sqlite3) in WAL mode, synchronous=FULL: one transaction per write that
  *      upserts the agent's record and appends a hash-chained audit row;

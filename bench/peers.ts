@@ -1,5 +1,5 @@
 /**
- * bench/peers — agentsys against the supervisors users would otherwise pick (issue 7): PM2
+ * bench/peers — agentsys against the supervisors users would otherwise pick: PM2
  * (npm, private PM2_HOME), supervisord and s6 (Debian packages, private configs and sockets;
  * the system services are never used). All four run side by side, with the same tiny agent
  * (`sleep <marker>`), and every measurement is interleaved across them and repeated:
@@ -150,7 +150,7 @@ function agentsysPeer(): Peer {
       ["agentsys list", process.execPath, [AGENTSYS, "list", "--mount", mnt]],
       ["cat status", "cat", [`${mnt}/status`]],
     ],
-    // The daemon and its spawner process (restarts are forked there since issue 8).
+    // The daemon and its spawner process (restarts are forked there).
     daemonPids: () => (d?.pid ? [d.pid, ...children(d.pid).filter((p) => cmdline(p).includes("spawner_main"))] : []),
     async down() {
       if (d) await stopServer(d, mnt);

@@ -102,7 +102,7 @@ export const UP_COMMAND: CliCommand = {
         `processes by ${cgroup?.pidsRoot ? `cgroup v1 pids.max=${pidsMax || "max"} (${cgroup.pidsRoot})` : "process group only (no writable cgroup pids hierarchy)"}`,
     );
     const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
-    // The journal (issue 6): what survives a restart. A state directory that cannot hold it
+    // The journal: what survives a restart. A state directory that cannot hold it
     // is an error before anything is mounted. --ephemeral: state in memory only.
     let durability: Durability | null = null;
     if (args.flags.ephemeral !== true) {

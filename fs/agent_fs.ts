@@ -16,7 +16,7 @@ export interface AgentFsOptions {
   json?: JsonContext;
   /**
    * Make an applied control write durable before it is acknowledged: 0, or a negative errno
-   * (ENOSPC, EIO) after the write's durable effects were undone (the journal, issue 6) — or
+   * (ENOSPC, EIO) after the write's durable effects were undone (the journal) — or
    * a promise of that, when the answer waits for a shared fsync (group commit).
    */
   persist?: (scope: "touched" | "all") => number | Promise<number>;

@@ -1,8 +1,8 @@
 /**
  * The interface between the tree (`agent_fs.ts`) and a FUSE binding. The tree answers in
  * plain values or negative errnos and never throws by contract; backends still wrap every
- * call (exceptions → EIO) because a throw inside a binding can leave a dead mount. The
- * fuse-native backend is the first; a `/dev/fuse` protocol backend can follow (issue 9).
+ * call (exceptions → EIO) because a throw inside a binding can leave a dead mount. Two
+ * backends implement it: devfuse (the kernel protocol over /dev/fuse) and fuse-native (libfuse 2).
  */
 export interface FileStat {
   mode: number; // including S_IFREG / S_IFDIR / S_IFLNK

@@ -16,7 +16,7 @@ const ENTRY_VALID_S = 0.5;
 const ATTR_VALID_S = 1;
 
 /**
- * The `/dev/fuse` backend (issue 9): the kernel protocol spoken in TypeScript, no libfuse.
+ * The `/dev/fuse` backend: the kernel protocol spoken in TypeScript, no libfuse.
  * Mounts as root with mount(8) (`-i`: no helper), handing it the open /dev/fuse descriptor as
  * fd 3 (`fd=3`). A reader thread reads requests into a shared ring (devfuse_ring.ts); the JS
  * thread answers each with one write(2), as many as are waiting per wake-up. A watchdog

@@ -30,7 +30,7 @@ export interface RenderContext {
   agentLog?: (id: number) => string;
   /** The daemon's identity and log paths for the JSON views. */
   json?: JsonContext;
-  /** The journaled audit trail's last entries (issue 6); else the in-memory trail. */
+  /** The journaled audit trail's last entries; else the in-memory trail. */
   auditTail?: (limit: number) => AuditRecord[];
   /**
    * Control-write text as everyone may read it (environment values digested): applied to the

@@ -1,7 +1,7 @@
 /**
  * The FUSE kernel protocol (`/usr/include/linux/fuse.h`, 7.38 on this machine kind): request
  * parsing with bounds checks — a short or malformed request is an error value, never an
- * exception — and reply encoding, for the `/dev/fuse` backend (issue 9). Little-endian, as on
+ * exception — and reply encoding, for the `/dev/fuse` backend. Little-endian, as on
  * every machine this runs on. Only the structures the tree needs.
  */
 export const FUSE_KERNEL_VERSION = 7;

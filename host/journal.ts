@@ -6,7 +6,7 @@ import { ERRNO, type AuditRecord, type DurableAgent, type DurableMeta } from "..
 export type { AuditRecord };
 
 /**
- * The daemon's journal (issue 6): SQLite in WAL mode with synchronous=FULL in
+ * The daemon's journal: SQLite in WAL mode with synchronous=FULL in
  * `<state>/agentsys.db` — chosen by measurement (bench/journal: as fast as an append-only log
  * with fdatasync per write, with transactions and queries for free; docs/durability.md).
  *

@@ -28,11 +28,11 @@ export interface ProcessHostOptions {
 
 
 /**
- * The host part of lib/: runs agents as real processes (own process group, so a stop reaches
- * their children), reports their exits to the supervisor, and carries out what lifecycle
- * listeners ask for: stop (SIGTERM, then SIGKILL after the grace), kill, and respawn after a
- * restart delay. Sampling, cgroups, throttling, logs and readiness belong to the real-process
- * issue and extend this class.
+ * The host: runs agents as real processes (own process group, so a stop reaches their
+ * children; restarts through the spawner process), reports their exits to the supervisor,
+ * samples them every window, and carries out what the lifecycle asks for: stop (SIGTERM, then
+ * SIGKILL after the grace), kill, throttle (throttle.ts), respawn after a restart delay. It
+ * implements lib's AgentHost port; logs, cgroups, readiness and re-adoption are its too.
  */
 export class ProcessHost implements AgentHost {
   readonly #sup: AgentSupervisor;
@@ -265,7 +265,7 @@ export class ProcessHost implements AgentHost {
   }
 
   /**
-   * Watch a re-adopted agent (issue 6): a process a previous daemon started, matched by pid,
+   * Watch a re-adopted agent: a process a previous daemon started, matched by pid,
    * start time and command line. It gets signals, sampling, its cgroup and exit detection by
    * polling; its exit status is unknown (255, abnormal).
    */

@@ -7,8 +7,8 @@ import type { SpawnRequest } from "./spawner_main.ts";
 
 /**
  * The daemon's side of the spawner process (spawner_main.ts): restarts go through it, so a
- * crash-looping fleet no longer blocks the daemon's event loop — and every FUSE request —
- * for a fork of the daemon per restart (bench and docs/reliability.md: 8–14 ms each at
+ * crash-looping fleet does not block the daemon's event loop — and every FUSE request — for a
+ * fork of the daemon per restart (bench and docs/reliability.md: 8–14 ms each at
  * ~150 MB resident). Started with the first agent (`warm()`) or on first use, restarted
  * after it dies; agents it started then are watched through /proc like re-adopted ones.
  */

@@ -125,12 +125,6 @@ function redactWords(line: string, from: number, toDash: boolean, hide: (word: s
   return out + line.slice(end);
 }
 
-/** A line from its first `{` on replaced by its length: JSON that no known form took. */
-function hideFromBrace(text: string): string {
-  const brace = text.indexOf("{");
-  return brace < 0 ? text : text.slice(0, brace) + hiddenJson(text.slice(brace));
-}
-
 function hiddenJson(text: string): string {
   return `{${HIDDEN}: ${text.length} bytes that are not a JSON object}`;
 }

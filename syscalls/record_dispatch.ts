@@ -75,7 +75,7 @@ export function recordToCommand(r: RequestRecord): { ok: true; value: unknown; c
       return e.ok ? { ok: true, value: { op: "compliance", agent: r.agent, event: e.value }, capacity: 0 } : { ok: false, code: ERRNO.EINVAL, reason: `compliance: ${e.reason}` };
     }
     case NR.llm_request:
-      return { ok: false, code: ERRNO.ENOSYS, reason: "llm_request (503) is not implemented yet (gateway issue)" };
+      return { ok: false, code: ERRNO.ENOSYS, reason: "llm_request (503): this daemon has no LLM gateway" };
     default:
       return { ok: false, code: ERRNO.ENOSYS, reason: `syscall ${r.nr}: no such number (500-509)` };
   }

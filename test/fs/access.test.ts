@@ -3,7 +3,7 @@ import t from "tap";
 import { sh, startDaemon } from "./daemon.ts";
 
 /**
- * Access control (SPEC §9, issue 6) as the kernel enforces it with default_permissions:
+ * Access control (SPEC §9) as the kernel enforces it with default_permissions:
  * everyone reads, control files are the daemon owner's, an agent running as another user owns
  * its own agents/<id>/ctl (self-service verbs only) and nothing of other agents.
  */

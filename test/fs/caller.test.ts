@@ -3,7 +3,7 @@ import { agentsys, ROOT } from "../cli/cli.ts";
 import { startDaemon, until } from "./daemon.ts";
 
 /**
- * The caller's identity at work (issue 9, /dev/fuse backend): a real agent process reaching the
+ * The caller's identity at work (the /dev/fuse backend): a real agent process reaching the
  * tree is known as its agent, acts on itself through the shim (agent 0 = itself), and may not
  * act on another agent or raise its own privileges — through records or text files alike.
  */

@@ -4,7 +4,7 @@ import { agentsys, ROOT } from "../cli/cli.ts";
 import { DENO, startDaemon, until } from "./daemon.ts";
 
 /**
- * The daemon and its tree under Deno (issue 9): the core, the shim, the host and the /dev/fuse
+ * The daemon and its tree under Deno: the core, the shim, the host and the /dev/fuse
  * backend, started with the `deno` npm package's binary. CI runs the whole fs and hardening
  * suites under Deno too (AGENTSYS_RUNTIME=deno); this is the smoke test `npm test` carries.
  */

@@ -8,7 +8,7 @@ import { alive, sh, startDaemon, until, type Daemon } from "./daemon.ts";
 import { agentsys, cliFor } from "../cli/cli.ts";
 
 /**
- * Issue 6 through the interface users use: acknowledged writes survive kill -9 of the daemon
+ * Durability through the interface users use: acknowledged writes survive kill -9 of the daemon
  * (looped), agents are re-adopted with their pids and counters, a tampered journal is caught,
  * a full state directory refuses writes without half-applying them.
  */

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { startDaemon } from "./daemon.ts";
 
-/** A short smoke of the hardening issue's fuzzing: random bytes never crash the daemon. */
+/** A short smoke of the fuzzing (test/stress/mount_fuzz.test.ts): random bytes never crash the daemon. */
 t.test("random bytes written to every control file are refused, and the daemon keeps serving", async (t) => {
   const d = await startDaemon(t);
   await d.sh('echo "spawn 100 a FsBasic -- sleep 1000" > "$M/ctl"');

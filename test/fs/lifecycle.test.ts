@@ -44,7 +44,7 @@ t.test("kill -9 of the daemon, then up again on the same mountpoint mounts clean
   const d2 = await startDaemon(t, [], d1.mount);
   const r = await d2.sh('cat "$M/status"');
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /Active Agents: {3}1/, "the agent that survived the daemon is re-adopted (journal, issue 6)");
+  t.match(r.stdout, /Active Agents: {3}1/, "the agent that survived the daemon is re-adopted (journal)");
   t.equal(Number((await d2.sh('ls "$M/by-pid"')).stdout.trim()), orphan, "with the same pid");
   t.equal((await d2.sh('echo "spawn 8 b none -- sleep 1000" > "$M/ctl"')).code, 0);
   t.equal(await d2.stop("SIGTERM"), 0);

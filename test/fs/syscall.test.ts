@@ -45,7 +45,7 @@ t.test("binary records from Node, every number", async (t) => {
     Req.fault(300, { type: "SyscallFlood", rate: 5000, threshold: 1000 }), // 507 → Throttle
     Req.compliance(300, { type: "HumanOversight", reviewer_id: "eve", action: "ok" }), // 508
     Req.query(300, 1), // 509 policy JSON
-    encodeRequest(503, 300), // llm_request: later issue
+    encodeRequest(503, 300), // llm_request: no gateway
     encodeRequest(777, 300), // unknown
     Req.signal(999, 1), // kill unknown agent
     Req.disableRestart(300), // 501 disable

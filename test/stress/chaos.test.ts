@@ -10,7 +10,7 @@ import { crashLoopFleet, FIRST, sleeperFleet } from "./fleet.ts";
 import { runLoad, scaled } from "./load.ts";
 
 /**
- * Chaos (issue 8): kill -9 of the daemon under load, then a restart (clean mount, agents
+ * Chaos: kill -9 of the daemon under load, then a restart (clean mount, agents
  * re-adopted, nothing acknowledged lost); 50 agents killed at once; a fork bomb; a reader
  * holding a descriptor across a daemon restart; the state directory filling up while agents
  * crash-loop. Short in CI, longer under STRESS=1.

@@ -6,7 +6,7 @@ import { crashLoopFleet, FIRST } from "./fleet.ts";
 import { LONG, runLoad, sampleDaemon, scaled } from "./load.ts";
 
 /**
- * Load (issue 8): 64 client processes read every kind of file and write commands while 100
+ * Load: 64 client processes read every kind of file and write commands while 100
  * agents crash-loop. Afterwards the daemon still answers, nothing hung, the counters reconcile,
  * and threads, RSS and fuse-native's per-thread records stayed flat between a warm-up and the
  * main run. `npm run stress` runs it for minutes (STRESS=1).

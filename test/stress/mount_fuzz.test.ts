@@ -7,7 +7,7 @@ import { childEnv, clean, startDaemon } from "../fs/daemon.ts";
 import { LONG } from "./load.ts";
 
 /**
- * Fuzzing through the mount (issue 8): the in-process fuzzer's generators, written from a
+ * Fuzzing through the mount: the in-process fuzzer's generators, written from a
  * separate process, one open + write(2) + close each, to a daemon with real agents and its
  * journal. The daemon keeps answering throughout, no write fails with an errno that means
  * the daemon broke (EIO: an exception reached the backend; ENOTCONN: the mount died), and the

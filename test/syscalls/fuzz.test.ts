@@ -5,7 +5,7 @@ import { AgentFs } from "../../fs/mod.ts";
 import { CONTROL_FILES, recordWrite, textBytes } from "./fuzz_inputs.ts";
 
 /**
- * Fuzzing (issue 8): generated and mutated inputs written to every control file of the tree,
+ * Fuzzing: generated and mutated inputs written to every control file of the tree,
  * in process (the mount is fuzzed by test/stress/mount_fuzz.test.ts). For every input: nothing
  * throws, the write returns its length or a negative errno, a refusal leaves a readable reason
  * in `last_error`, and a refused input changes nothing (a fingerprint of all state that

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { encodeRequest, NR, SyscallRequests as Req } from "../../syscalls/mod.ts";
 
 /**
- * Input generators of the fuzzers (issue 8): valid commands for every verb, the same with one
+ * Input generators of the fuzzers: valid commands for every verb, the same with one
  * token changed, dropped or duplicated, truncations, huge and odd numbers, NUL bytes, invalid
  * UTF-8, very long lines, deeply nested and huge JSON; binary records valid, bit-flipped, cut
  * short, with extreme fields and hostile payloads. Used in process (test/syscalls/fuzz.test.ts)
