@@ -2,7 +2,8 @@ import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecor
 import { applyRecords, applyTextCommands, decodeRequests, quoteToken, redactCommandText, SELF_VERBS, splitShellWords, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { BYTE_RENDERERS, RENDERERS } from "./file_render.ts";
-import { AGENT_KINDS, NODE, childrenOf, resolvePath, type NodeKind, type Resolved } from "./node_kind.ts";
+import { AGENT_KINDS, NODE, childrenOf, controlOf, resolvePath, type NodeKind, type Resolved, type TextDialect } from "./node_kind.ts";
+import { LINE_OF } from "./write_dialect.ts";
 
 export interface AgentFsOptions {
   sup: AgentSupervisor;
@@ -126,7 +127,7 @@ export class AgentFs implements FsOps {
     const type = n.type === "dir" ? S_IFDIR : n.type === "link" ? S_IFLNK : S_IFREG;
     const size = n.type === "link" ? this.#linkTarget(r).length : 0;
     const priv = "private" in n;
-    const uid = r.kind === "agentCtl" || priv ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
+    const uid = "owner" in n ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
     const gid = priv && this.#readGid !== undefined ? this.#readGid : this.#gid;
     const mode = priv && this.#readGid !== undefined ? n.mode | 0o040 : n.mode;
     return { mode: type | mode, size, nlink: n.type === "dir" ? 2 : 1, uid, gid, mtime: n.type === "dir" ? this.#started : new Date() };
@@ -177,7 +178,8 @@ export class AgentFs implements FsOps {
   read(_path: string, fh: number, len: number, pos: number): Uint8Array | number {
     const h = this.#handles.get(fh);
     if (!h) return ERRNO.EBADF;
-    if (h.kind === "ctl" || h.kind === "syscall" || h.kind === "agentCtl") return takeReplies(h, len);
+    const control = controlOf(h.kind);
+    if (control && control.reply !== "none") return takeReplies(h, len); // replies to this descriptor's writes
     if (h.agent >= 0 && this.#sup.ctx.table.slotOfHandle(h.agent) < 0) return ERRNO.ENOENT; // agent gone
     if (pos === 0 || h.bytes === null) {
       const ctx = { sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail, redact: this.#redact };
@@ -194,7 +196,9 @@ export class AgentFs implements FsOps {
   write(path: string, fh: number, data: Uint8Array, _pos: number): number | Promise<number> {
     const h = this.#handles.get(fh);
     if (!h) return ERRNO.EBADF;
-    if (NODE[h.kind].type !== "control") return ERRNO.EACCES;
+    const control = controlOf(h.kind);
+    if (!control) return ERRNO.EACCES;
+    const textReplies = control.reply === "text";
     // A request shorter than max_write is the last piece of its write(2) (direct_io splits
     // only at max_write). Pieces before it are held, so one write(2) is applied as a whole.
     const final = data.byteLength < this.#maxWrite;
@@ -208,7 +212,7 @@ export class AgentFs implements FsOps {
     this.#ctx.caller = { via: `${path}[${cls}]`, ...(this.#caller ? { uid: this.#caller.uid, pid: this.#caller.pid } : {}), ...(agentId !== undefined ? { agentId } : {}) };
     const via = this.#ctx.caller.via!;
     h.pending = null;
-    if (h.kind === "syscall") return this.#writeRecords(path, h, buf, final, data.byteLength);
+    if (control.dialect === "records") return this.#writeRecords(path, h, buf, final, data.byteLength);
     if (!final) {
       if (buf.byteLength > MAX_PENDING) return this.#reject(path, h, ERRNO.E2BIG, `write of more than ${MAX_PENDING} bytes`, "");
       h.pending = buf;
@@ -220,35 +224,35 @@ export class AgentFs implements FsOps {
     } catch {
       return this.#reject(path, h, ERRNO.EINVAL, "write is not valid UTF-8", "");
     }
-    const out = this.#applyText(h, text);
+    const out = this.#applyText(h, control.dialect, text);
     if (out.code < 0 && out.applied.length === 0) {
-      const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
+      const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "", out.commands);
       void this.#persist("touched"); // the refusal's audit entry (nothing else changed)
       return code;
     }
     // Lines before a line refused at run time stay applied: audited, journaled and answered
     // `ok` like a write of their own, then the refusal.
     const done = out.code < 0 ? out.applied.join("\n") : text.trim();
-    const entry = this.#sup.audit.record(this.#agentOf(h, done), "write", `${path}: ${this.#redact(done)}`, 0, { ...this.#ctx.caller, via });
+    const entry = this.#sup.audit.record(this.#agentOf(h, out.commands, out.results), "write", `${path}: ${this.#redact(done)}`, 0, { ...this.#ctx.caller, via });
     // One command is audited under the agent it names; a write of several may name several.
     const durable = this.#persist(done.includes("\n") ? "all" : "touched");
     if (typeof durable === "number" && durable < 0) {
       // Not journaled, so the entry can still say what happened.
       entry.result = errnoName(durable);
       this.#noteError(path, durable, "the write could not be made durable (state directory full or failing); it was undone", this.#redact(text.trim()).slice(0, 200));
-      if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(durable)}: the write could not be made durable; it was undone\n`));
+      if (textReplies) h.replies.push(encoder.encode(`error ${errnoName(durable)}: the write could not be made durable; it was undone\n`));
       return durable;
     }
     // Answered once the journal's fsync covers it (other requests are served meanwhile).
     const acknowledge = (synced: number): number => {
       if (synced < 0) {
         this.#noteError(path, synced, "the journal could not be synced to disk: whether this write survives a machine crash is unknown; restart the daemon", this.#redact(text.trim()).slice(0, 200));
-        if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(synced)}: the journal could not be synced to disk\n`));
+        if (textReplies) h.replies.push(encoder.encode(`error ${errnoName(synced)}: the journal could not be synced to disk\n`));
         return synced;
       }
-      if (h.kind === "ctl" || h.kind === "agentCtl") for (const r of out.results.slice(0, out.applied.length)) h.replies.push(encoder.encode(`ok ${r.code}\n`));
+      if (textReplies) for (const r of out.results.slice(0, out.applied.length)) h.replies.push(encoder.encode(`ok ${r.code}\n`));
       if (out.code < 0) {
-        const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "");
+        const code = this.#reject(path, h, out.code, out.reason ?? "", out.line ?? "", out.commands);
         void this.#persist("touched");
         return code;
       }
@@ -257,50 +261,42 @@ export class AgentFs implements FsOps {
     return typeof durable === "number" ? acknowledge(durable) : durable.then(acknowledge);
   }
 
-  /** The agent a write concerns: the file's, or on `ctl` the id after the verb (`kill 100`). */
-  #agentOf(h: Handle, text = ""): number {
+  /**
+   * The agent a write concerns: the file's, or the first one its commands name (`kill 100`),
+   * a spawn's the id it asked for or, asking for none, the one it got (its result).
+   */
+  #agentOf(h: Handle, commands: readonly unknown[] = [], results: readonly { code: number }[] = []): number {
     if (AGENT_KINDS.has(h.kind)) return h.arg;
-    if (h.kind !== "ctl") return 0;
-    const id = splitShellWords(text.slice(0, (text + "\n").indexOf("\n")), { limit: 2 }).words[1];
-    return id !== undefined && /^\d{1,10}$/.test(id) && Number(id) <= 0xffffffff ? Number(id) : 0;
+    for (let i = 0; i < commands.length; i++) {
+      const c = commands[i] as { op?: unknown; agent?: unknown; spec?: { agent_id?: unknown } } | null;
+      if (typeof c?.agent === "number") return c.agent;
+      if (c?.op === "spawn") {
+        const wanted = c.spec?.agent_id;
+        if (typeof wanted === "number" && wanted > 0) return wanted;
+        if ((results[i]?.code ?? 0) > 0) return results[i].code;
+      }
+    }
+    return 0;
   }
 
-  #applyText(h: Handle, text: string): TextOutcome {
+  #applyText(h: Handle, dialect: TextDialect, text: string): TextOutcome {
     const id = h.arg;
-    switch (h.kind) {
-      case "ctl":
-        return applyTextCommands(this.#ctx, text);
-      case "agentCtl": {
-        // An agent running as another user owns this file, and the backend cannot tell who
-        // writes: assume the agent, and take only what an agent may say about itself.
-        if (this.#agentUid(id) !== undefined) {
-          for (const raw of text.split("\n")) {
-            const line = raw.trim();
-            if (line === "" || line.startsWith("#")) continue;
-            // The verb as the decoder reads it (`'kill'` is kill). A line whose verb does not
-            // split is refused by the decoder alike, so it cannot slip past this check.
-            const verb = splitShellWords(line, { limit: 1 }).words[0];
-            if (verb !== undefined && !SELF_VERBS.has(verb)) {
-              return { code: ERRNO.EPERM, applied: [], reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; ${quoteToken(verb)} needs /ctl (the daemon's owner)`, line, results: [] };
-            }
-          }
+    if (dialect === "agentCtl" && this.#agentUid(id) !== undefined) {
+      // An agent running as another user owns this file, and the backend cannot tell who
+      // writes: assume the agent, and take only what an agent may say about itself.
+      for (const raw of text.split("\n")) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        // The verb as the decoder reads it (`'kill'` is kill). A line whose verb does not
+        // split is refused by the decoder alike, so it cannot slip past this check.
+        const verb = splitShellWords(line, { limit: 1 }).words[0];
+        if (verb !== undefined && !SELF_VERBS.has(verb)) {
+          return { code: ERRNO.EPERM, applied: [], reason: `agents/${id}/ctl belongs to the agent's user: it takes ${[...SELF_VERBS].join(", ")}; ${quoteToken(verb)} needs /ctl (the daemon's owner)`, line, results: [], commands: [] };
         }
-        // Same verbs without the id: "kill" → "kill 100", "limits cpu_quota_us=5" → "limits 100 cpu_quota_us=5".
-        return applyTextCommands(this.#ctx, text, (line) => {
-          const verb = splitShellWords(line, { limit: 1 });
-          if (verb.error !== undefined || verb.words.length === 0) return line; // refused as it is
-          return `${line.slice(0, verb.next)} ${id}${line.slice(verb.next)}`;
-        });
       }
-      case "agentPolicy":
-        return applyTextCommands(this.#ctx, text, (line) => `policy-update ${id} ${line}`);
-      case "limits":
-        return applyTextCommands(this.#ctx, text, (line) => `limits default ${line}`);
-      case "recovery":
-        return applyTextCommands(this.#ctx, text, (line) => `recovery default ${line}`);
-      default:
-        return { code: ERRNO.EACCES, reason: "not a control file", results: [], applied: [] };
     }
+    const lineOf = LINE_OF[dialect];
+    return applyTextCommands(this.#ctx, text, lineOf ? (line) => lineOf(line, id) : undefined);
   }
 
   #writeRecords(path: string, h: Handle, buf: Uint8Array, final: boolean, len: number): number | Promise<number> {
@@ -324,11 +320,11 @@ export class AgentFs implements FsOps {
   }
 
   /** A refused write: `last_error`, the audit trail and the reply say why — never with the secrets it carried. */
-  #reject(file: string, h: Handle, code: number, reason: string, raw: string): number {
+  #reject(file: string, h: Handle, code: number, reason: string, raw: string, commands: readonly unknown[] = []): number {
     const line = this.#redact(raw);
     this.#noteError(file, code, reason, line);
-    this.#sup.audit.record(this.#agentOf(h, raw), "write", `${file}: ${line}`, code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
-    if (h.kind === "ctl" || h.kind === "agentCtl") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
+    this.#sup.audit.record(this.#agentOf(h, commands), "write", `${file}: ${line}`, code, { ...this.#ctx.caller, via: this.#ctx.caller.via ?? file });
+    if (controlOf(h.kind)?.reply === "text") h.replies.push(encoder.encode(`error ${errnoName(code)}: ${reason}\n`));
     return code;
   }
 

@@ -1,9 +1,12 @@
 /**
  * Every node of the tree, once, with its path pattern, type and mode (SPEC §5, §9). getattr,
  * readdir and open all derive from this table. `:id` is an AgentId, `:pid` a process id.
- * `private` files are what procfs shows only to a process's owner (its environment): owned by
- * the agent's user (the daemon's owner when the agent runs as the daemon's user), mode 0400,
- * 0440 with the read group (`up --read-group`).
+ * `owner: "agent"` files belong to the agent's user when it runs as another uid (else to the
+ * daemon's owner, like every other node). `private` files are what procfs shows only to a
+ * process's owner (its environment): mode 0400, 0440 with the read group (`up --read-group`). Control files name their write `dialect` (how a
+ * written line becomes a command: write_dialect.ts; `records` is the binary shim) and `reply`:
+ * `text` answers `ok N` / `error …` per line on the writing descriptor, `records` answers binary
+ * replies, `none` answers by errno only.
  */
 export const NODE = {
   root: { path: "/", type: "dir", mode: 0o555 },
@@ -14,10 +17,10 @@ export const NODE = {
   events: { path: "/events", type: "file", mode: 0o444 },
   audit: { path: "/audit", type: "file", mode: 0o444 },
   metrics: { path: "/metrics", type: "file", mode: 0o444 },
-  limits: { path: "/limits", type: "control", mode: 0o644 },
-  recovery: { path: "/recovery", type: "control", mode: 0o644 },
-  ctl: { path: "/ctl", type: "control", mode: 0o600 },
-  syscall: { path: "/syscall", type: "control", mode: 0o600 },
+  limits: { path: "/limits", type: "control", mode: 0o644, dialect: "limits", reply: "none" },
+  recovery: { path: "/recovery", type: "control", mode: 0o644, dialect: "recovery", reply: "none" },
+  ctl: { path: "/ctl", type: "control", mode: 0o600, dialect: "ctl", reply: "text" },
+  syscall: { path: "/syscall", type: "control", mode: 0o600, dialect: "records", reply: "records" },
   lastError: { path: "/last_error", type: "file", mode: 0o444 },
   agentsJson: { path: "/agents.json", type: "file", mode: 0o444 },
   agentsDir: { path: "/agents", type: "dir", mode: 0o555 },
@@ -32,17 +35,26 @@ export const NODE = {
   agentDeps: { path: "/agents/:id/deps", type: "file", mode: 0o444 },
   agentProfile: { path: "/agents/:id/profile", type: "file", mode: 0o444 },
   /** Private (SPEC §9, Secrets): agents print what they like, secrets included. */
-  agentLog: { path: "/agents/:id/log", type: "file", mode: 0o400, private: true },
+  agentLog: { path: "/agents/:id/log", type: "file", mode: 0o400, private: true, owner: "agent" },
   agentJson: { path: "/agents/:id/agent.json", type: "file", mode: 0o444 },
   /** Private: the spec with its environment values, which agent.json shows as "(set)". */
-  agentSpec: { path: "/agents/:id/spec.json", type: "file", mode: 0o400, private: true },
-  agentPolicy: { path: "/agents/:id/policy", type: "control", mode: 0o644 },
-  agentCtl: { path: "/agents/:id/ctl", type: "control", mode: 0o200 },
+  agentSpec: { path: "/agents/:id/spec.json", type: "file", mode: 0o400, private: true, owner: "agent" },
+  agentPolicy: { path: "/agents/:id/policy", type: "control", mode: 0o644, dialect: "policy", reply: "none" },
+  agentCtl: { path: "/agents/:id/ctl", type: "control", mode: 0o200, dialect: "agentCtl", reply: "text", owner: "agent" },
   byPidDir: { path: "/by-pid", type: "dir", mode: 0o555 },
   byPid: { path: "/by-pid/:pid", type: "link", mode: 0o777 },
 } as const;
 export type NodeKind = keyof typeof NODE;
 export type NodeInfo = (typeof NODE)[NodeKind];
+export type WriteDialect = "ctl" | "agentCtl" | "policy" | "limits" | "recovery" | "records";
+export type TextDialect = Exclude<WriteDialect, "records">;
+export type ReplyKind = "text" | "records" | "none";
+
+/** A control file's dialect and reply kind; null for files that take no writes. */
+export function controlOf(kind: NodeKind): { dialect: WriteDialect; reply: ReplyKind } | null {
+  const n = NODE[kind] as { dialect?: WriteDialect; reply?: ReplyKind };
+  return n.dialect && n.reply ? { dialect: n.dialect, reply: n.reply } : null;
+}
 
 export interface Resolved {
   kind: NodeKind;

@@ -70,14 +70,30 @@ export class ResourceMonitor {
   }
 
   /**
-   * Close one window for an agent slot from cumulative process-tree counters. A counter that
-   * went backwards (a new process after a restart) starts a new baseline.
+   * A new process of the agent started (a restart): its counters start from zero, so the next
+   * window is measured from there, not from the previous process's totals.
+   */
+  restartAt(slot: number): void {
+    const r = this.#rowOf(slot, false);
+    if (r < 0) return;
+    const h = this.#set.cols;
+    h.lastCpu[r] = 0;
+    h.lastSys[r] = 0;
+    h.lastTs[r] = this.#ctx.table.cols.spawnedAtUs[slot];
+  }
+
+  /**
+   * Close one window for an agent slot from cumulative process-group counters. A total that
+   * went down means members of the group left, taking their counters with them: what the rest
+   * used in the window cannot be told from totals, so it is charged nothing — charging the
+   * total, a lifetime's usage, raised false CpuQuotaExceeded and SyscallFlood faults. The new
+   * total is the next window's baseline.
    */
   recordSampleAt(slot: number, cpuTotalUs: number, memBytes: number, syscallTotal: number, nowUs: number): void {
     const r = this.#rowOf(slot, true);
     const h = this.#set.cols;
-    const cpu = cpuTotalUs >= h.lastCpu[r] ? cpuTotalUs - h.lastCpu[r] : cpuTotalUs;
-    const sys = syscallTotal >= h.lastSys[r] ? syscallTotal - h.lastSys[r] : syscallTotal;
+    const cpu = cpuTotalUs >= h.lastCpu[r] ? cpuTotalUs - h.lastCpu[r] : 0;
+    const sys = syscallTotal >= h.lastSys[r] ? syscallTotal - h.lastSys[r] : 0;
     const dur = Math.max(nowUs - h.lastTs[r], 0);
     this.lastWindowStartUs = h.lastTs[r];
     h.lastCpu[r] = cpuTotalUs;

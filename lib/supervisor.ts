@@ -253,6 +253,7 @@ export class AgentSupervisor {
     c.spawnCount[slot]++;
     c.spawnedAtUs[slot] = now;
     c.lastActivityUs[slot] = now;
+    this.resources.restartAt(slot);
     const notify = (c.flags[slot] & FLAG.notifyPending) !== 0;
     c.flags[slot] &= ~(FLAG.ready | FLAG.restartRequested | FLAG.stopRequested | FLAG.faultRestart);
     ctx.sys[SYS.spawns]++;

@@ -48,6 +48,19 @@ export const NR = {
 
 const check = TypeCompiler.Compile(Command);
 
+/**
+ * One call of an agent into the supervisor (a control line, a record, an open of a tree file):
+ * it counts as the agent's syscall in telemetry (SIS's `record_syscall`) and as activity for its
+ * watchdog — an agent busy talking to its supervisor is not hung. Calls of the daemon's owner
+ * are nobody's.
+ */
+export function countCall(ctx: Pick<DispatchContext, "sup" | "caller">): void {
+  const id = ctx.caller.agentId;
+  if (id === undefined) return;
+  ctx.sup.telemetry.recordSyscall(id);
+  ctx.sup.noteActivity(id);
+}
+
 /** Validate a decoded command; the reason names the first failing field (JSON pointer). */
 export function checkCommand(value: unknown): { ok: true; command: Command } | { ok: false; reason: string } {
   if (check.Check(value)) return { ok: true, command: value };

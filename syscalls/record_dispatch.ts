@@ -2,7 +2,7 @@ import { CAPABILITY_NAMES, ERRNO, PATCH_TYPE } from "../lib/mod.ts";
 import { refusalFor } from "./caller_authority.ts";
 import { parseJson } from "./json_parse.ts";
 import { SIGNAL_OPS } from "./verbs.ts";
-import { checkCommand, NR, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
+import { checkCommand, countCall, NR, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { decodeRequests, encodeReply, type RequestRecord } from "./record_codec.ts";
 import { DEFAULT_REPLY_CAPACITY } from "./record_layout.ts";
 
@@ -105,6 +105,7 @@ export function applyRecords(ctx: DispatchContext, buf: Uint8Array): RecordOutco
   const rejects: RecordOutcome["rejects"] = [];
   const self = ctx.caller.agentId;
   for (const record of decoded.records) {
+    countCall(ctx);
     // An agent's record for agent 0 is about the agent itself (it need not know its id);
     // spawn keeps 0 ("pick an id").
     const r = record.agent === 0 && self !== undefined && record.nr !== NR.spawn ? { ...record, agent: self } : record;

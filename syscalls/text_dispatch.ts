@@ -1,7 +1,7 @@
 import { ERRNO } from "../lib/mod.ts";
 import type { Command } from "./command_schemas.ts";
 import { refusalFor } from "./caller_authority.ts";
-import { checkCommand, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
+import { checkCommand, countCall, runCommand, type CommandResult, type DispatchContext } from "./commands.ts";
 import { splitShellWords } from "./shell_words.ts";
 import { decodeTextCommand } from "./text_decode.ts";
 
@@ -17,6 +17,12 @@ export interface TextOutcome {
   reason?: string;
   /** The lines that ran (all of them when code is 0). */
   applied: string[];
+  /**
+   * The commands the lines were decoded into, in order (all of them when code is 0; when a
+   * line was refused before anything ran, the lines decoded up to it and, decoded but not
+   * checked, that line's own): whom a write concerns is read from these.
+   */
+  commands: unknown[];
 }
 
 /**
@@ -30,28 +36,35 @@ export interface TextOutcome {
  */
 export function applyTextCommands(ctx: DispatchContext, text: string, prefix?: (line: string) => string): TextOutcome {
   const results: CommandResult[] = [];
-  const commands: { line: string; command: Command }[] = [];
+  const lines: { line: string; command: Command }[] = [];
+  const decodedAll: unknown[] = [];
+  const fail = (code: number, line: string, reason: string): TextOutcome => {
+    results.push({ code, reason });
+    return { code, results, line, reason, applied: [], commands: decodedAll };
+  };
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
-    if (line.length > MAX_LINE_BYTES) return fail(results, ERRNO.E2BIG, line.slice(0, 80) + "…", `line is ${line.length} bytes, more than ${MAX_LINE_BYTES}`);
+    countCall(ctx);
+    if (line.length > MAX_LINE_BYTES) return fail(ERRNO.E2BIG, line.slice(0, 80) + "…", `line is ${line.length} bytes, more than ${MAX_LINE_BYTES}`);
     const full = prefix ? prefix(line) : line;
     const decoded = decodeTextCommand(full);
-    if (!decoded.ok) return fail(results, ERRNO.EINVAL, line, full === line ? decoded.reason : asWritten(line, full, decoded.reason));
+    if (!decoded.ok) return fail(ERRNO.EINVAL, line, full === line ? decoded.reason : asWritten(line, full, decoded.reason));
+    decodedAll.push(decoded.value);
     const checked = checkCommand(decoded.value);
-    if (!checked.ok) return fail(results, ERRNO.EINVAL, line, checked.reason);
+    if (!checked.ok) return fail(ERRNO.EINVAL, line, checked.reason);
     const refused = refusalFor(ctx.sup, ctx.caller, checked.command);
-    if (refused) return fail(results, ERRNO.EPERM, line, refused);
-    commands.push({ line, command: checked.command });
+    if (refused) return fail(ERRNO.EPERM, line, refused);
+    lines.push({ line, command: checked.command });
   }
   const applied: string[] = [];
-  for (const { line, command } of commands) {
+  for (const { line, command } of lines) {
     const r = runCommand(ctx, command);
     results.push(r);
-    if (r.code < 0) return { code: r.code, results, line, reason: r.reason, applied };
+    if (r.code < 0) return { code: r.code, results, line, reason: r.reason, applied, commands: decodedAll };
     applied.push(line);
   }
-  return { code: 0, results, applied };
+  return { code: 0, results, applied, commands: decodedAll };
 }
 
 /**
@@ -64,7 +77,3 @@ function asWritten(line: string, full: string, reason: string): string {
   return splitShellWords(full).error === reason ? (splitShellWords(line).error ?? reason) : reason;
 }
 
-function fail(results: CommandResult[], code: number, line: string, reason: string): TextOutcome {
-  results.push({ code, reason });
-  return { code, results, line, reason, applied: [] };
-}

@@ -42,3 +42,25 @@ t.test("an agent acts only on itself, through the shim and the text files", { sk
   // The daemon's owner, outside every agent, still may.
   t.equal((await d.sh('echo "kill 301" > "$M/ctl"')).code, 0, "the owner kills agent 301");
 });
+
+t.test("an agent's own calls through the tree and the shim count: telemetry and its watchdog", { skip: process.getuid?.() !== 0 ? "mounting /dev/fuse needs root" : false }, async (t) => {
+  const d = await startDaemon(t, ["--backend", "devfuse", "--window", "200"]);
+  // Watchdog armed by one heartbeat, then only profile reports, through agents/self/ctl and a
+  // shim record (query of itself), for 3 s: with a 1 s watchdog, only calls that count as
+  // activity keep it from being Unresponsive.
+  const loop = `echo heartbeat > $AGENTSYS_ROOT/agents/self/ctl; i=0; while [ $i -lt 15 ]; do echo "profile op 10 ok" > $AGENTSYS_ROOT/agents/self/ctl; i=$((i+1)); sleep 0.2; done; sleep 600`;
+  t.equal((await d.sh("cat > $M/ctl", `spawn ${JSON.stringify({ agent_id: 310, name: "talker", command: "sh", args: ["-c", loop], limits: { watchdog_timeout_us: 1_000_000 } })}\n`)).code, 0);
+  t.equal((await d.sh("cat > $M/ctl", `spawn ${JSON.stringify({ agent_id: 311, name: "quiet", command: "sh", args: ["-c", "echo heartbeat > $AGENTSYS_ROOT/agents/self/ctl; sleep 600"], limits: { watchdog_timeout_us: 1_000_000 } })}\n`)).code, 0);
+  await new Promise((r) => setTimeout(r, 3200));
+  const events = (await d.sh('cat "$M/events"')).stdout;
+  t.notMatch(events, /Fault 310 Unresponsive/, "the agent talking to its supervisor is not taken for hung");
+  t.match(events, /Fault 311 Unresponsive/, "the quiet one is (the watchdog works)");
+
+  // Without sampling, the only syscalls counted are the agent's calls: one heartbeat, 15 lines.
+  const q = await startDaemon(t, ["--backend", "devfuse", "--window", "0"]);
+  t.equal((await q.sh("cat > $M/ctl", `spawn ${JSON.stringify({ agent_id: 312, name: "counted", command: "sh", args: ["-c", loop.replace("sleep 0.2", "true")] })}\n`)).code, 0);
+  t.ok(await until(async () => (await q.sh('cat "$M/agents/312/profile"')).stdout.includes("15"), 5000), "the agent made its calls");
+  const a = JSON.parse((await q.sh('cat "$M/agents/312/agent.json"')).stdout) as { metrics: { syscall_count: number } };
+  t.equal(a.metrics.syscall_count, 16, "its calls reach telemetry, one per line");
+  t.match((await q.sh('cat "$M/status"')).stdout, /Total Syscalls: +16\n/, "and the system total");
+});

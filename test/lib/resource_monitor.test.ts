@@ -25,15 +25,34 @@ t.test("ResourceMonitor keeps 60 windows oldest first after wrapping (fix of SIS
   t.equal(sup.resources.peakMemory(404), 0);
 });
 
-t.test("ResourceMonitor rates use real window lengths; a counter reset starts a new baseline", async (t) => {
+t.test("ResourceMonitor rates use real window lengths; a restart starts a new baseline", async (t) => {
   const { sup, clock } = createTestSupervisor();
-  sup.onAgentSpawn(1, { agent_id: 100, name: "a" });
+  sup.onAgentSpawn(1, { agent_id: 100, name: "a", auto_restart: true });
   clock.advanceUs(500_000);
   sup.resources.recordSample(100, 0, 0, 100);
   t.equal(sup.resources.syscallRate(100), 200, "100 calls in 0.5 s");
+  sup.onAgentExit(1, -9);
+  sup.onAgentSpawn(2, { agent_id: 100, name: "a" }); // the restart, from backoff
   clock.advanceUs(2_000_000);
-  sup.resources.recordSample(100, 0, 0, 40); // new process: counter went back
-  t.equal(sup.resources.syscallRate(100), 20);
-  t.equal(sup.resources.syscallRate(100, 60), 140 / 2.5);
+  sup.resources.recordSample(100, 0, 0, 40); // the new process's own counter
+  t.equal(sup.resources.syscallRate(100), 20, "40 calls of the new process in 2 s");
   t.equal(sup.telemetry.agentMetrics(100)!.syscall_count, 140);
+});
+
+t.test("a process group whose totals go down (a member left) is not charged a lifetime", async (t) => {
+  const { sup, clock } = createTestSupervisor();
+  sup.onAgentSpawn(1, { agent_id: 100, name: "a", limits: { cpu_quota_us: 500_000, syscall_rate_limit: 1000 } });
+  const sample = (cpuUs: number, sys: number) => {
+    clock.advanceUs(1_000_000);
+    return sup.onSample(100, cpuUs, 1, sys);
+  };
+  sample(10_000_000, 500_000); // a long-lived group: 10 s of CPU, 500k syscalls so far
+  sample(10_100_000, 500_100);
+  t.equal(sample(10_150_000, 500_150), 0, "warm, under its limits");
+  t.equal(sample(6_000_000, 300_000), 0, "a member exited: the totals drop, nothing is charged");
+  t.equal(sup.resources.cpuRate(100, 1), 0);
+  t.equal(sup.resources.syscallRate(100, 1), 0);
+  t.equal(sample(6_100_000, 300_100), 0, "the next window is measured from the new totals");
+  t.equal(sup.resources.cpuRate(100, 1), 100_000);
+  t.equal(sup.telemetry.agentMetrics(100)!.fault_count, 0, "no false CpuQuotaExceeded or SyscallFlood");
 });
