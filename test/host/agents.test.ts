@@ -24,7 +24,7 @@ t.test("real agents: each fixture produces its fault and action", async (t) => {
 
   t.test("crasher restarts with growing delays and ends failed after max_restarts", async (t) => {
     // 200 ms, then 400 ms: a margin over the spawner's and the machine's jitter.
-    await d.sh('echo "recovery default base_ms=200" > "$M/recovery"');
+    t.equal((await d.sh('echo "base_ms=200" > "$M/recovery"')).code, 0, "default backoff base 200 ms");
     await spawnAgent(d, `spawn 20 crasher none auto_restart=true max_restarts=2 -- ${node} ${AGENTS}crasher.cjs`);
     t.ok(await until(async () => (await field(d, 20, "State")) === "failed", 15_000), "failed");
     t.equal(await field(d, 20, "Spawn count"), "3", "ran 1 + 2 restarts");
