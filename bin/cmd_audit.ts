@@ -25,8 +25,8 @@ async function stateDir(args: ParsedArgs): Promise<string> {
   return state ?? defaultStateDir();
 }
 
-async function journalPath(args: ParsedArgs): Promise<string> {
-  const path = `${await stateDir(args)}/agentsys.db`;
+function journalPath(dir: string): string {
+  const path = `${dir}/agentsys.db`;
   if (!existsSync(path)) throw new CliError(`no journal at ${path} (pass --state DIR)`, "ENOENT");
   return path;
 }
@@ -81,7 +81,7 @@ export const AUDIT_COMMAND: CliCommand = {
       return 0;
     }
     if (sub === "verify") {
-      const path = await journalPath(args);
+      const path = journalPath(await stateDir(args));
       const j = await openJournal(path);
       const r = j.verify();
       j.close();
@@ -94,14 +94,14 @@ export const AUDIT_COMMAND: CliCommand = {
     if (since !== undefined && Number.isNaN(Date.parse(since))) throw new UsageError(`--since "${since}": expected an ISO time like 2026-11-29T10:00:00Z`);
     const agent = args.flags.agent === undefined ? undefined : agentIdArg(args.flags.agent as string);
     const dir = await stateDir(args);
-    const j = await openJournal(await journalPath(args));
-    // Entries journaled before writes were redacted are shown as the tree shows them.
-    const { redactCommandText } = await import("../syscalls/mod.ts");
-    const digest = await secretDigest(dir).catch(() => () => "(not shown)");
+    const j = await openJournal(journalPath(dir));
+    // Shown as the tree shows them (entries journaled before writes were redacted hold values).
+    const { NO_DIGEST, redactAuditEntry } = await import("../syscalls/mod.ts");
+    const digest = await secretDigest(dir).catch(() => NO_DIGEST);
     const rows = j.audit({ agent, since: since === undefined ? undefined : new Date(since).toISOString(), limit: intFlag(args.flags, "lines", 0) || undefined });
     j.close();
     for (const e of rows) {
-      const line = auditLine({ ...e, detail: redactCommandText(e.detail, digest) });
+      const line = auditLine(redactAuditEntry(e, digest));
       // From the journal the caller's uid is known too (where the FUSE backend could tell).
       process.stdout.write(args.flags.json ? JSON.stringify({ ...parseAuditLine(line), uid: e.uid }) + "\n" : line + "\n");
     }

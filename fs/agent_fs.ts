@@ -1,5 +1,5 @@
 import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
-import { applyRecords, applyTextCommands, decodeRequests, quoteToken, redactCommandText, SELF_VERBS, splitShellWords, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
+import { applyRecords, applyTextCommands, decodeRequests, NO_DIGEST, quoteToken, redactCommandText, SELF_VERBS, splitShellWords, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { BYTE_RENDERERS, RENDERERS } from "./file_render.ts";
 import { AGENT_KINDS, NODE, childrenOf, controlOf, resolvePath, type NodeKind, type Resolved, type TextDialect } from "./node_kind.ts";
@@ -75,6 +75,7 @@ export class AgentFs implements FsOps {
   readonly #auditTail?: (limit: number) => AuditRecord[];
   readonly #agentUid: (id: number) => number | undefined;
   readonly #agentOfPid: (pid: number) => number | undefined;
+  readonly #digest: SecretDigest;
   readonly #redact: (text: string) => string;
   readonly #readGid: number | undefined;
   #nextFh = 1;
@@ -94,7 +95,8 @@ export class AgentFs implements FsOps {
     this.#agentUid = options.agentUid ?? (() => undefined);
     this.#agentOfPid = options.agentOfPid ?? ((pid) => this.#sup.getAgentByPid(pid)?.agent_id);
     this.#lastErrorCapacity = options.lastErrorCapacity ?? 64;
-    const digest = options.secretDigest ?? (() => "(not shown)");
+    const digest = options.secretDigest ?? NO_DIGEST;
+    this.#digest = digest;
     this.#redact = (text) => redactCommandText(text, digest);
     this.#readGid = options.readGid;
   }
@@ -182,7 +184,7 @@ export class AgentFs implements FsOps {
     if (control && control.reply !== "none") return takeReplies(h, len); // replies to this descriptor's writes
     if (h.agent >= 0 && this.#sup.ctx.table.slotOfHandle(h.agent) < 0) return ERRNO.ENOENT; // agent gone
     if (pos === 0 || h.bytes === null) {
-      const ctx = { sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail, redact: this.#redact };
+      const ctx = { sup: this.#sup, lastErrors: this.#lastErrors, agentLog: this.#agentLog, json: this.#json, auditTail: this.#auditTail, secretDigest: this.#digest };
       const renderBytes = BYTE_RENDERERS[h.kind];
       const render = RENDERERS[h.kind];
       if (renderBytes) h.bytes = renderBytes(ctx, h.arg);

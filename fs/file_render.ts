@@ -1,4 +1,5 @@
 import {
+  BACKOFF_FIELDS,
   FAULT_NAMES,
   LIMIT_FIELDS,
   renderAgentDeps,
@@ -22,6 +23,7 @@ import {
   type AuditRecord,
   type JsonContext,
 } from "../lib/mod.ts";
+import { redactAuditEntry, type SecretDigest } from "../syscalls/mod.ts";
 import type { NodeKind } from "./node_kind.ts";
 
 export interface RenderContext {
@@ -32,11 +34,8 @@ export interface RenderContext {
   json?: JsonContext;
   /** The journaled audit trail's last entries; else the in-memory trail. */
   auditTail?: (limit: number) => AuditRecord[];
-  /**
-   * Control-write text as everyone may read it (environment values digested): applied to the
-   * trail's details again at render, for entries journaled before writes were redacted.
-   */
-  redact: (text: string) => string;
+  /** The digest environment values are shown as in the audit trail (redactAuditEntry). */
+  secretDigest: SecretDigest;
 }
 
 
@@ -50,7 +49,7 @@ export const RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: numbe
   compliance: ({ sup }) => renderCompliance(sup),
   cloudGateway: () => "Cloud Gateway not initialized\n",
   events: ({ sup }) => renderEvents(sup),
-  audit: ({ sup, auditTail, redact }) => renderAudit(auditTail ? auditTail(AUDIT_TAIL) : memoryTrail(sup), redact),
+  audit: ({ sup, auditTail, secretDigest }) => renderAudit(auditTail ? auditTail(AUDIT_TAIL) : memoryTrail(sup), secretDigest),
   metrics: ({ sup }) => renderMetrics(sup),
   limits: ({ sup }) => renderDefaultLimits(sup),
   recovery: ({ sup }) => renderDefaultRecovery(sup),
@@ -75,9 +74,9 @@ export const BYTE_RENDERERS: Partial<Record<NodeKind, (ctx: RenderContext, arg: 
 };
 
 /** The `audit` file: `<seq> <wall> <ts_us> agent=<id> <action> <result> via=<file> "<detail>"`. */
-function renderAudit(entries: readonly AuditRecord[], redact: (text: string) => string): string {
+function renderAudit(entries: readonly AuditRecord[], digest: SecretDigest): string {
   let out = "";
-  for (const e of entries) out += `${auditLine({ ...e, detail: redact(e.detail) })}\n`;
+  for (const e of entries) out += `${auditLine(redactAuditEntry(e, digest))}\n`;
   return out;
 }
 
@@ -93,7 +92,7 @@ function renderDefaultLimits(sup: AgentSupervisor): string {
 function renderDefaultRecovery(sup: AgentSupervisor): string {
   const r = sup.recovery.defaults();
   const lines = FAULT_NAMES.map((f) => `${f}=${r.actions[f]}`);
-  lines.push(`base_ms=${r.backoff.base_ms}`, `cap_ms=${r.backoff.cap_ms}`, `reset_after_ms=${r.backoff.reset_after_ms}`);
+  for (const f of BACKOFF_FIELDS) lines.push(`${f}=${r.backoff[f]}`);
   return lines.join("\n") + "\n";
 }
 

@@ -3,10 +3,11 @@
  * readdir and open all derive from this table. `:id` is an AgentId, `:pid` a process id.
  * `owner: "agent"` files belong to the agent's user when it runs as another uid (else to the
  * daemon's owner, like every other node). `private` files are what procfs shows only to a
- * process's owner (its environment): mode 0400, 0440 with the read group (`up --read-group`). Control files name their write `dialect` (how a
- * written line becomes a command: write_dialect.ts; `records` is the binary shim) and `reply`:
- * `text` answers `ok N` / `error …` per line on the writing descriptor, `records` answers binary
- * replies, `none` answers by errno only.
+ * process's owner (its environment): mode 0400, 0440 with the read group (`up --read-group`).
+ * Control files name their write `dialect` (how a written line becomes a command:
+ * write_dialect.ts; `records` is the binary shim) and `reply`: `text` answers `ok N` /
+ * `error …` per line on the writing descriptor, `records` answers binary replies, `none`
+ * answers by errno only.
  */
 export const NODE = {
   root: { path: "/", type: "dir", mode: 0o555 },
@@ -50,10 +51,15 @@ export type WriteDialect = "ctl" | "agentCtl" | "policy" | "limits" | "recovery"
 export type TextDialect = Exclude<WriteDialect, "records">;
 export type ReplyKind = "text" | "records" | "none";
 
-/** A control file's dialect and reply kind; null for files that take no writes. */
-export function controlOf(kind: NodeKind): { dialect: WriteDialect; reply: ReplyKind } | null {
-  const n = NODE[kind] as { dialect?: WriteDialect; reply?: ReplyKind };
-  return n.dialect && n.reply ? { dialect: n.dialect, reply: n.reply } : null;
+export interface ControlInfo {
+  dialect: WriteDialect;
+  reply: ReplyKind;
+}
+
+/** A control file's dialect and reply kind (its node, no copy); null for files that take no writes. */
+export function controlOf(kind: NodeKind): ControlInfo | null {
+  const n = NODE[kind] as Partial<ControlInfo>;
+  return n.dialect && n.reply ? (n as ControlInfo) : null;
 }
 
 export interface Resolved {

@@ -1,5 +1,6 @@
 import { closeSync, fchownSync, fstatSync, openSync, readSync } from "node:fs";
 import { chown, copyFile, readdir, stat, truncate } from "node:fs/promises";
+import { stateFileMode } from "./state_dir.ts";
 
 /**
  * Per-agent output files in the state directory: `<dir>/logs/<id>.log`, stdout and stderr
@@ -22,18 +23,13 @@ export class AgentLogs {
     this.#readGid = readGid;
   }
 
-  /** The mode a log file is made with (the spawner makes it so too). */
-  get mode(): number {
-    return this.#readGid === undefined ? 0o600 : 0o640;
-  }
-
   path(id: number): string {
     return `${this.dir}/${id}.log`;
   }
 
   /** An append descriptor for the agent's output; the caller closes it after spawning. */
   open(id: number): number {
-    const fd = openSync(this.path(id), "a", this.mode);
+    const fd = openSync(this.path(id), "a", stateFileMode(this.#readGid));
     if (this.#readGid !== undefined) fchownSync(fd, fstatSync(fd).uid, this.#readGid);
     return fd;
   }

@@ -26,7 +26,6 @@ export interface ProcessHostOptions {
   cgroup?: CgroupV1 | null;
 }
 
-
 /**
  * The host: runs agents as real processes (own process group, so a stop reaches their
  * children; restarts through the spawner process), reports their exits to the supervisor,

@@ -19,7 +19,7 @@ export interface StateDirOptions {
 export function secureStateDir(dir: string, options: StateDirOptions = {}): void {
   const { readGid, log = () => {} } = options;
   const dirMode = readGid === undefined ? 0o700 : 0o750;
-  const fileMode = readGid === undefined ? 0o600 : 0o640;
+  const fileMode = stateFileMode(readGid);
   mkdirSync(`${dir}/logs`, { recursive: true, mode: dirMode });
   if (options.journal) closeSync(openSync(`${dir}/${options.journal}`, "a", fileMode));
   const fixed: string[] = [];
@@ -47,7 +47,7 @@ export function secureStateDir(dir: string, options: StateDirOptions = {}): void
   }
 }
 
-/** Modes for files the daemon creates in the state directory later (logs, the pid file). */
+/** The mode of every file in the state directory (the journal, logs, the pid file, the key). */
 export function stateFileMode(readGid: number | undefined): number {
   return readGid === undefined ? 0o600 : 0o640;
 }

@@ -16,6 +16,9 @@ export interface RestartBackoff {
 
 export const DEFAULT_BACKOFF: Readonly<RestartBackoff> = { base_ms: 100, cap_ms: 30_000, reset_after_ms: 60_000 };
 
+/** The parameters' names, in this order everywhere (profile rows, `recovery` lines, messages). */
+export const BACKOFF_FIELDS = ["base_ms", "cap_ms", "reset_after_ms"] as const satisfies readonly (keyof RestartBackoff)[];
+
 /** Partial parameters in a spec, a fleet file or a `recovery` command. */
 export const BackoffSpec = Type.Object(
   {

@@ -15,6 +15,9 @@ export const DIGEST_PREFIX = "hmac-sha256:";
 /** What stands for a value that cannot be digested (not a string) or a JSON text that does not parse. */
 const HIDDEN = "(not shown)";
 
+/** The digest where no key is at hand: values are hidden, not digested. */
+export const NO_DIGEST: SecretDigest = () => HIDDEN;
+
 /**
  * The spec's own fields: what everyone may see of them (the command line, as procfs shows it, the
  * policy, the limits), except `env`. A refused write may carry anything under a misspelt key
@@ -45,6 +48,15 @@ const KV_KEYS: ReadonlySet<string> = new Set([...SPEC_KEYS, "pid", "risk"]);
 export function redactCommandText(text: string, digest: SecretDigest): string {
   if (!text.includes("{") && !text.includes("=")) return text; // the common case, cheaply
   return text.split("\n").map((line) => redactLine(line, digest)).join("\n");
+}
+
+/**
+ * An audit entry as it may be shown: a control write's detail redacted — entries journaled
+ * before writes were redacted still hold the values — while the other entries (lifecycle
+ * events, patches, chain checks) carry no environment and are shown as they are.
+ */
+export function redactAuditEntry<T extends { action: string; detail: string }>(entry: T, digest: SecretDigest): T {
+  return entry.action === "write" ? { ...entry, detail: redactCommandText(entry.detail, digest) } : entry;
 }
 
 function redactLine(line: string, digest: SecretDigest): string {

@@ -49,10 +49,10 @@ export const NR = {
 const check = TypeCompiler.Compile(Command);
 
 /**
- * One call of an agent into the supervisor (a control line, a record, an open of a tree file):
- * it counts as the agent's syscall in telemetry (SIS's `record_syscall`) and as activity for its
- * watchdog — an agent busy talking to its supervisor is not hung. Calls of the daemon's owner
- * are nobody's.
+ * One call of an agent into the supervisor (a control line or a binary record): it counts as
+ * the agent's syscall in telemetry (SIS's `record_syscall`) and as activity for its watchdog —
+ * an agent busy talking to its supervisor is not hung. Calls of the daemon's owner are nobody's.
+ * Reads of the tree do not count: naming their caller would walk /proc on every `cat`.
  */
 export function countCall(ctx: Pick<DispatchContext, "sup" | "caller">): void {
   const id = ctx.caller.agentId;

@@ -1,4 +1,4 @@
-import { FAULT_NAMES, LIMIT_FIELDS, LIMIT_PRESETS } from "../lib/mod.ts";
+import { BACKOFF_FIELDS, FAULT_NAMES, LIMIT_FIELDS, LIMIT_PRESETS } from "../lib/mod.ts";
 import { AGENT_VERBS, TEXT_VERBS } from "./verbs.ts";
 import { parseJson } from "./json_parse.ts";
 import { decodePatchWords, type Decoded } from "./patch_decode.ts";
@@ -170,7 +170,7 @@ function decodeRecovery(toks: string[]): Decoded<unknown> {
   const dflt = toks[0] === "default";
   const id = dflt ? ({ ok: true, value: 0 } as const) : agentId(toks, 0);
   if (!id.ok) return id;
-  if (toks.length < 2) return { ok: false, reason: "expected: recovery <id> <default|permissive|strict> and/or <Fault>=<Action>… base_ms= cap_ms= reset_after_ms=" };
+  if (toks.length < 2) return { ok: false, reason: `expected: recovery <id> <default|permissive|strict> and/or <Fault>=<Action>… ${BACKOFF_FIELDS.map((f) => `${f}=`).join(" ")}` };
   let first = 1;
   let preset: string | undefined;
   if (!toks[1].includes("=")) {
@@ -183,8 +183,8 @@ function decodeRecovery(toks: string[]): Decoded<unknown> {
   const backoff: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(kv.value)) {
     if ((FAULT_NAMES as readonly string[]).includes(k)) actions[k] = v;
-    else if (k === "base_ms" || k === "cap_ms" || k === "reset_after_ms") backoff[k] = v;
-    else return { ok: false, reason: `recovery key ${quoteToken(k)}: expected a fault (${FAULT_NAMES.join(", ")}) or base_ms, cap_ms, reset_after_ms` };
+    else if ((BACKOFF_FIELDS as readonly string[]).includes(k)) backoff[k] = v;
+    else return { ok: false, reason: `recovery key ${quoteToken(k)}: expected a fault (${FAULT_NAMES.join(", ")}) or ${BACKOFF_FIELDS.join(", ")}` };
   }
   const value: Record<string, unknown> = dflt ? { op: "default-recovery", actions, backoff } : { op: "recovery", agent: id.value, actions, backoff };
   if (preset !== undefined) value.preset = preset;
