@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
-import { AgentLogs, CgroupV1, createSecretDigest, Durability, Journal, loadAuditKey, ProcessHost, secureStateDir, stateFileMode } from "../host/mod.ts";
+import { AgentLogs, CgroupV1, createSecretDigest, detectSandbox, Durability, Journal, loadAuditKey, ProcessHost, secureStateDir, stateFileMode } from "../host/mod.ts";
 import { applyTextCommands, redactCommandText, type FleetPlan } from "../syscalls/mod.ts";
 import { createDevFuseBackend, createFuseNativeBackend, mountAgentFs } from "../fs/mod.ts";
 import { intFlag, UsageError, type CliCommand } from "./cli.ts";
@@ -22,7 +22,7 @@ export const UP_COMMAND: CliCommand = {
     "up [--mount DIR] [--state DIR] [--fleet FILE] [--window MS] [--grace MS] [--pids-max N]\n" +
     "   [--backend fuse-native|devfuse]\n" +
     "   [--metrics-port N] [--metrics-addr HOST] [--read-group NAME] [--keep-agents] [--ephemeral]\n" +
-    "   [--debug]\n\n" +
+    "   [--no-sandbox] [--debug]\n\n" +
     "  --mount DIR         mountpoint (default: $AGENTSYS_ROOT, else /run/agentsys as root,\n" +
     "                      else ${XDG_RUNTIME_DIR:-/tmp}/agentsys-$UID)\n" +
     "  --state DIR         state directory: agents' output in DIR/logs, the pid file (default:\n" +
@@ -44,6 +44,8 @@ export const UP_COMMAND: CliCommand = {
     "  --keep-agents       on SIGINT/SIGTERM, unmount but leave the agents running (the next\n" +
     "                      daemon on the same state directory re-adopts them)\n" +
     "  --ephemeral         no journal: nothing survives the daemon (test harnesses)\n" +
+    "  --no-sandbox        start every agent with the host as it is (default: each agent in a\n" +
+    "                      sandbox built from its policy where the host can — docs/sandbox.md)\n" +
     "  --debug             trace every FUSE request (libfuse debug)",
   flags: {
     state: { type: "string" },
@@ -58,6 +60,7 @@ export const UP_COMMAND: CliCommand = {
     ephemeral: { type: "boolean" },
     "keep-agents": { type: "boolean" },
     debug: { type: "boolean" },
+    "no-sandbox": { type: "boolean" },
   },
   positionals: [0, 0],
   async run(args) {
@@ -101,7 +104,9 @@ export const UP_COMMAND: CliCommand = {
         `memory by ${cgroup?.memoryRoot ? `cgroup v1 memory.limit_in_bytes (${cgroup.memoryRoot})` : "sampling (kill on breach)"}; ` +
         `processes by ${cgroup?.pidsRoot ? `cgroup v1 pids.max=${pidsMax || "max"} (${cgroup.pidsRoot})` : "process group only (no writable cgroup pids hierarchy)"}`,
     );
-    const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs });
+    const sandbox = args.flags["no-sandbox"] === true ? { unavailable: "--no-sandbox" } : detectSandbox();
+    const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs, sandbox: "unavailable" in sandbox ? null : sandbox, sandboxOff: "unavailable" in sandbox ? sandbox.unavailable : undefined });
+    log(host.sandboxes.summary());
     // The journal: what survives a restart. A state directory that cannot hold it
     // is an error before anything is mounted. --ephemeral: state in memory only.
     let durability: Durability | null = null;

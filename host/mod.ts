@@ -8,3 +8,5 @@ export { Durability, type RestoreSummary } from "./durability.ts";
 export { procIdentity, resolveUser, type ProcIdentity } from "./proc_reader.ts";
 export { secureStateDir, stateFileMode, type StateDirOptions } from "./state_dir.ts";
 export { AUDIT_KEY_FILE, createSecretDigest, loadAuditKey } from "./audit_key.ts";
+export { detectSandbox, type SandboxSupport } from "./sandbox.ts";
+export { AgentSandboxes, DYNAMIC_UID_BASE } from "./agent_sandboxes.ts";

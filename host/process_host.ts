@@ -11,6 +11,8 @@ import { ChildFdSeal } from "./fd_seal.ts";
 import { readProcStatus, resolveUser, type ProcIdentity } from "./proc_reader.ts";
 import { Spawner } from "./spawner.ts";
 import { Throttle } from "./throttle.ts";
+import { AgentSandboxes, type Launch } from "./agent_sandboxes.ts";
+import type { SandboxSupport } from "./sandbox.ts";
 
 export interface ProcessHostOptions {
   /** Grace between SIGTERM and SIGKILL on a graceful stop (default 5000 ms). */
@@ -24,6 +26,12 @@ export interface ProcessHostOptions {
   logs?: AgentLogs | null;
   /** Hard limits (CgroupV1.detect()); without it, a signal duty cycle and sampled memory. */
   cgroup?: CgroupV1 | null;
+  /**
+   * Sandboxes (detectSandbox()): agents start in one built from their policy unless their spec
+   * says `sandbox: none`. null or absent: off, and `sandboxOff` says why (the start-up line).
+   */
+  sandbox?: SandboxSupport | null;
+  sandboxOff?: string;
 }
 
 /**
@@ -57,6 +65,7 @@ export class ProcessHost implements AgentHost {
   readonly #spawner: Spawner;
   /** The daemon's environment, copied once: process.env is slow to spread per spawn. */
   readonly #baseEnv: Record<string, string | undefined> = { ...process.env };
+  readonly sandboxes: AgentSandboxes;
 
   constructor(sup: AgentSupervisor, options: ProcessHostOptions = {}) {
     this.#sup = sup;
@@ -68,6 +77,16 @@ export class ProcessHost implements AgentHost {
     this.#cgroup = options.cgroup ?? null;
     this.#spawner = new Spawner(() => this.#fds.stdio(), this.#log, (pid) => this.#cgroup?.supervisors.add(pid));
     this.#callers = new CallerIdentity(sup);
+    this.sandboxes = new AgentSandboxes({
+      sup,
+      support: options.sandbox ?? null,
+      reason: options.sandboxOff,
+      mountPath: options.mountPath,
+      log: this.#log,
+      restart: (id) => {
+        if (sup.restart(id) < 0) this.#log(`agent ${id}: restart into a new sandbox failed: ${sup.lastReason}`);
+      },
+    });
     this.#throttle = new Throttle(sup, this.#cgroup, (id, sig) => this.#signal(id, sig), this.#log);
     sup.onLifecycle((kind, id, arg) => this.#onLifecycle(kind, id, arg));
     if (this.#windowMs > 0) {
@@ -135,16 +154,22 @@ export class ProcessHost implements AgentHost {
     }
     const env = this.#agentEnv(id, spec);
     if (notifyFd > 0) env.AGENTSYS_NOTIFY_FD = String(notifyFd);
+    const launch = this.#launch(id, spec, user, env, "spec");
+    if (typeof launch === "number") {
+      if (logFd >= 0) closeSync(logFd);
+      return launch;
+    }
+    const run = launch ?? { command: spec.command!, args: spec.args ?? [], env, ...(user ? { uid: user.uid, gid: user.gid } : {}) };
     let child: ChildProcess;
     try {
       // Born inside its pids group (cgroup v1), so even a fork bomb's first forks count.
       const start = () =>
-        spawn(spec.command!, spec.args ?? [], {
+        spawn(run.command, run.args, {
           cwd: spec.cwd,
-          env,
+          env: run.env,
           detached: true, // own process group: stop and kill reach the agent's children too
           stdio,
-          ...(user ? { uid: user.uid, gid: user.gid } : {}),
+          ...(run.uid !== undefined ? { uid: run.uid, gid: run.gid } : {}),
         });
       child = this.#cgroup ? this.#cgroup.spawnInPids(id, start) : start();
     } catch (e) {
@@ -160,7 +185,7 @@ export class ProcessHost implements AgentHost {
     // The first agent started: bring up the spawner its restarts will go through (after the
     // mount, so it gets the sealed descriptors; its start-up overlaps the agent's run).
     this.#spawner.warm();
-    const code = this.#register(id, spec, pid, child, user, (ready) => {
+    const code = this.#register(id, spec, pid, child, run.uid !== undefined ? { uid: run.uid } : null, (ready) => {
       const pipe = notifyFd > 0 ? (child.stdio[notifyFd] as NodeJS.ReadableStream | null) : null;
       pipe?.on("data", (chunk: Buffer) => {
         if (chunk.includes(10)) ready();
@@ -211,9 +236,13 @@ export class ProcessHost implements AgentHost {
     if (user === undefined) return this.#log(`agent ${id}: restart failed: no such user "${spec.user}"`);
     const env = this.#agentEnv(id, spec);
     if (spec.readiness === "notify") env.AGENTSYS_NOTIFY_FD = "3";
+    const launch = this.#launch(id, spec, user, env, "live");
+    if (typeof launch === "number") return this.#log(`agent ${id}: restart failed: ${this.#sup.lastReason}`);
+    const run = launch ?? { command: spec.command, args: spec.args ?? [], env, uid: user?.uid, gid: user?.gid };
+    const runUser = run.uid !== undefined ? { uid: run.uid } : null;
     const pids = this.#cgroup?.pidsGroup(id) ?? null;
     void this.#spawner
-      .spawn({ command: spec.command, args: spec.args ?? [], cwd: spec.cwd, env, uid: user?.uid, gid: user?.gid, logPath: this.#logs ? this.#logs.path(id) : null, notify: spec.readiness === "notify", pidsDir: pids?.dir ?? null, ownTasks: pids?.ownTasks ?? null })
+      .spawn({ command: run.command, args: run.args, cwd: spec.cwd, env: run.env, uid: run.uid, gid: run.gid, logPath: this.#logs ? this.#logs.path(id) : null, notify: spec.readiness === "notify", pidsDir: pids?.dir ?? null, ownTasks: pids?.ownTasks ?? null })
       .then((r) => {
         if ("error" in r) return this.#log(`agent ${id}: restart failed: ${r.code}: ${r.error}`);
         const a = this.#sup.getAgent(id);
@@ -221,10 +250,24 @@ export class ProcessHost implements AgentHost {
           killGroup(r.pid);
           return;
         }
-        if (this.#register(id, spec, r.pid, r.proc as unknown as ChildProcess, user, (ready) => r.proc.on("ready", ready)) < 0) {
+        if (this.#register(id, spec, r.pid, r.proc as unknown as ChildProcess, runUser, (ready) => r.proc.on("ready", ready)) < 0) {
           this.#log(`agent ${id}: restart failed: ${this.#sup.lastReason}`);
         }
       });
+  }
+
+  /**
+   * The sandboxed command for agent `id` (AgentSandboxes.launch), null to run it as it is, or
+   * a negative errno with the reason set. `policy`: "spec" for a first start (the spec's
+   * capabilities and scope), "live" for a restart (the policy as patched since).
+   */
+  #launch(id: number, spec: AgentSpec, user: { uid: number; gid: number } | null, env: Record<string, string | undefined>, policy: "spec" | "live"): Launch | null | number {
+    try {
+      return this.sandboxes.launch(id, spec, user, env, policy);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return this.#fail(err.code === "ENOENT" ? ERRNO.ENOENT : ERRNO.EINVAL, `Cannot start agent ${id}: ${err.message}`);
+    }
   }
 
   #agentEnv(id: number, spec: AgentSpec): Record<string, string | undefined> {
@@ -302,7 +345,9 @@ export class ProcessHost implements AgentHost {
     // group, and in its pids cgroup whatever left that group (setsid) or outran the signal.
     killGroup(pid);
     this.#cgroup?.killAll(id);
-    const status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
+    let status = signal ? -(constants.signals[signal] ?? 9) : (exitCode ?? 0);
+    // bubblewrap reports a child killed by signal N as exit 128+N, like a shell.
+    if (!signal && status > 128 && status <= 128 + 64 && this.sandboxes.sandboxed(id)) status = -(status - 128);
     sup.onAgentExit(pid, status);
     if (this.#discarding.delete(id)) sup.remove(id);
     // The agent's groups stay while a restart is coming (a crash loop made and removed three
@@ -354,6 +399,7 @@ export class ProcessHost implements AgentHost {
 
   #onLifecycle(kind: number, id: number, arg: number): void {
     if (kind === LIFECYCLE_NOTICE.spawned || kind === LIFECYCLE_NOTICE.exited || kind === LIFECYCLE_NOTICE.removed) this.#callers.forget();
+    if (kind === LIFECYCLE_NOTICE.removed) this.sandboxes.forget(id);
     if (kind === LIFECYCLE_NOTICE.stopRequested) {
       const child = this.#children.get(id);
       if (!child) return;
@@ -392,6 +438,7 @@ export class ProcessHost implements AgentHost {
       for (const t of this.#timers) clearTimeout(t);
       for (const child of this.#children.values()) child.unref();
       this.#spawner.close();
+      await this.sandboxes.close();
       return;
     }
     for (const id of this.#throttle.ids()) this.#throttle.end(id, true);
@@ -408,6 +455,7 @@ export class ProcessHost implements AgentHost {
     await Promise.all(waits);
     clearTimeout(kill);
     this.#spawner.close();
+    await this.sandboxes.close();
     await new Promise((r) => setTimeout(r, 50)); // let the group kills be reaped
     await this.#cgroup?.close();
   }

@@ -42,6 +42,7 @@ export function renderAgentStatus(sup: AgentSupervisor, id: number): string {
       `Risk level: ${a.risk_level}`,
       `Limits: cpu_quota_us=${l.cpu_quota_us} memory_limit_bytes=${l.memory_limit_bytes} syscall_rate_limit=${l.syscall_rate_limit} watchdog_timeout_us=${l.watchdog_timeout_us}`,
       `Enforcement: cpu=${sup.enforcement.cpu} memory=${sup.enforcement.memory}`,
+      ...(sup.sandboxOf ? [`Sandbox: ${sup.sandboxOf(id)}`] : []),
     ].join("\n") +
     "\n"
   );

@@ -63,6 +63,8 @@ export const AgentSpec = Type.Object(
     depends_on: Type.Optional(Type.Array(DependencySpec, { maxItems: 1024 })),
     restart_backoff: Type.Optional(BackoffSpec),
     readiness: Type.Optional(Type.Union([Type.Literal("none"), Type.Literal("notify")])),
+    /** `none`: run with the host as it is, for agents that need it (docs/sandbox.md); default `auto`. */
+    sandbox: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("none")])),
   },
   { additionalProperties: false },
 );

@@ -104,7 +104,7 @@ export function renderAgentDeps(sup: AgentSupervisor, id: number): string {
 export function renderAgentPolicy(sup: AgentSupervisor, id: number): string {
   const p = sup.policy.policyOf(id);
   if (!p) return `No policy found for agent ${id}\n`;
-  const scope = Object.entries(p.scope).map(([k, v]) => `${k === "path_prefix" ? "path" : k}=${v}`);
+  const scope = Object.entries(p.scope).map(([k, v]) => `${k === "path_prefix" ? "path" : k}=${Array.isArray(v) ? v.join(",") : v}`);
   return lines(
     "",
     "=== Agent Policy ===",

@@ -46,3 +46,5 @@ export { renderEventAt, renderEvents } from "./events_render.ts";
 export * from "./agent_json.ts";
 export * from "./durable_record.ts";
 export { auditLine, type AuditRecord } from "./audit_record.ts";
+export * from "./sandbox_view.ts";
+export * from "./scope_check.ts";

@@ -5,6 +5,7 @@ import { FLAG } from "./agent_table.ts";
 import { ERRNO } from "./errno.ts";
 import { EVENT_KIND } from "./event_ring.ts";
 import { describePatch, type PolicyPatch, type Scope } from "./policy_patch.ts";
+import { scopeProblem } from "./scope_check.ts";
 
 export interface Violation {
   ts_us: number;
@@ -37,6 +38,7 @@ export class PolicyController {
   readonly #scopeIndex = new Map<string, number>([["{}", 0]]);
   readonly #violations = new Map<number, Violation[]>();
   readonly #audit: AuditTrail;
+  readonly #changeListeners: ((id: number) => void)[] = [];
 
   constructor(ctx: CoreContext, audit: AuditTrail) {
     this.#ctx = ctx;
@@ -61,7 +63,25 @@ export class PolicyController {
   applyPatch(id: number, patch: PolicyPatch, caller: Caller = {}): number {
     const code = this.#apply(id, patch, caller);
     this.#audit.record(id, "policy-update", describePatch(patch), code, caller);
+    if (code === 0) this.changed(id);
     return code;
+  }
+
+  /**
+   * Hear every change of an agent's capabilities or scope (a patch, a spec update): the host
+   * rebuilds what binds the agent — its sandbox — from the live policy. Returns unsubscribe.
+   */
+  onChange(listener: (id: number) => void): () => void {
+    this.#changeListeners.push(listener);
+    return () => {
+      const i = this.#changeListeners.indexOf(listener);
+      if (i >= 0) this.#changeListeners.splice(i, 1);
+    };
+  }
+
+  /** Tell the listeners that agent `id`'s policy changed (the supervisor calls it after a spec update). */
+  changed(id: number): void {
+    for (const l of this.#changeListeners) l(id);
   }
 
   #apply(id: number, patch: PolicyPatch, caller: Caller): number {
@@ -85,6 +105,8 @@ export class PolicyController {
         break;
       }
       case "UpdateScope": {
+        const problem = scopeProblem(patch.scope);
+        if (problem) return fail(ctx, ERRNO.EINVAL, `Cannot set scope of agent ${id}: ${problem} (InvalidPatch)`);
         const s = this.internScope(patch.scope);
         if (s < 0) return fail(ctx, ERRNO.ENOSPC, `Cannot set scope of agent ${id}: too many distinct scopes`);
         c.scope[slot] = s;
@@ -128,6 +150,8 @@ export class PolicyController {
     if (scope.path_prefix !== undefined) norm.path_prefix = scope.path_prefix;
     if (scope.max_file_size !== undefined) norm.max_file_size = scope.max_file_size;
     if (scope.max_ops_per_sec !== undefined) norm.max_ops_per_sec = scope.max_ops_per_sec;
+    if (scope.docs !== undefined) norm.docs = [...scope.docs];
+    if (scope.net !== undefined) norm.net = scope.net;
     const key = JSON.stringify(norm);
     const hit = this.#scopeIndex.get(key);
     if (hit !== undefined) return hit;
@@ -138,7 +162,8 @@ export class PolicyController {
   }
 
   scopeAt(slot: number): Scope {
-    return { ...this.#scopes[this.#ctx.table.cols.scope[slot]] };
+    const s = this.#scopes[this.#ctx.table.cols.scope[slot]];
+    return s.docs ? { ...s, docs: [...s.docs] } : { ...s };
   }
 
   /** Record a violation (kept: the last 100 per agent). */

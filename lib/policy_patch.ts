@@ -10,6 +10,10 @@ export const Scope = Type.Object(
     path_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     max_file_size: Type.Optional(Type.Integer({ minimum: 0 })),
     max_ops_per_sec: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** DocBasic: paths the sandbox shows read-only (docs/sandbox.md). */
+    docs: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096, pattern: "^/" }), { maxItems: 64 })),
+    /** NetClient: the hosts the proxy lets the agent reach, as an allowlist (lib/net_allowlist.ts); absent = any. */
+    net: Type.Optional(Type.String({ maxLength: 8192 })),
   },
   { additionalProperties: false },
 );
@@ -48,6 +52,8 @@ export function describePatch(p: PolicyPatch): string {
       if (p.scope.path_prefix !== undefined) parts.push(`path=${p.scope.path_prefix}`);
       if (p.scope.max_file_size !== undefined) parts.push(`max_file_size=${p.scope.max_file_size}`);
       if (p.scope.max_ops_per_sec !== undefined) parts.push(`max_ops_per_sec=${p.scope.max_ops_per_sec}`);
+      if (p.scope.docs !== undefined) parts.push(`docs=${p.scope.docs.join(",")}`);
+      if (p.scope.net !== undefined) parts.push(`net=${p.scope.net}`);
       return `scope${parts.length ? " " + parts.join(" ") : ""}`;
     }
   }

@@ -11,6 +11,7 @@ import type { LimitTable } from "./limit_table.ts";
 import { LIMIT_FIELDS } from "./limits.ts";
 import type { Caller } from "./audit_trail.ts";
 import type { PolicyController } from "./policy_controller.ts";
+import { scopeProblem } from "./scope_check.ts";
 import type { RecoveryTable } from "./recovery_table.ts";
 
 /**
@@ -53,6 +54,8 @@ const ctx = sup.ctx;
   if (spec.max_restarts !== undefined && !(Number.isInteger(spec.max_restarts) && spec.max_restarts >= 0 && spec.max_restarts <= 65535)) {
     return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": max_restarts "${spec.max_restarts}" is not 0–65535`);
   }
+  const scopeBad = spec.scope ? scopeProblem(spec.scope) : "";
+  if (scopeBad) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": ${scopeBad}`);
   if (spec.risk_level !== undefined && !RISK_NAMES.includes(spec.risk_level)) return fail(ctx, ERRNO.EINVAL, `Cannot spawn "${spec.name}": unknown risk level "${spec.risk_level}"`);
   if (spec.limits) {
     for (const f of LIMIT_FIELDS) {
@@ -108,7 +111,7 @@ if (typeof d === "number") sup.deps.add(id, d, "Required");
 else sup.deps.add(id, d.id, d.type as DependencyType);
 }
 
-const PROCESS_FIELDS = ["command", "args", "env", "cwd", "user", "readiness"] as const;
+const PROCESS_FIELDS = ["command", "args", "env", "cwd", "user", "readiness", "sandbox"] as const;
 
 /** Did a field that only a new process can take (command, args, env, cwd, user, readiness) change? */
 export function processFieldsChanged(before: AgentSpec | undefined, after: AgentSpec): boolean {

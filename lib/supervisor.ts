@@ -99,6 +99,8 @@ export class AgentSupervisor {
   readonly startupGraceUs: number;
   /** How the host enforces limits, for the tree to show (set by the host at start-up). */
   enforcement: { cpu: string; memory: string } = { cpu: "none", memory: "sampled" };
+  /** Which sandbox an agent has, for its status (`Sandbox:` line); set by a host that builds them. */
+  sandboxOf: ((id: number) => string) | null = null;
   readonly #listeners: LifecycleListener[] = [];
   /** Internal: the spec each agent with a command runs from (`specOf` hands out copies). */
   readonly specs = new Map<number, AgentSpec>();
@@ -491,7 +493,10 @@ export class AgentSupervisor {
       return r;
     }
     t.cols.flags[slot] = runtime | (t.cols.flags[slot] & FLAG.autoRestart);
-    return processFieldsChanged(before, spec) ? 1 : 0;
+    const processChanged = processFieldsChanged(before, spec);
+    // A process-field change restarts the agent anyway (into a sandbox built from the new policy).
+    if (!processChanged) this.policy.changed(id);
+    return processChanged ? 1 : 0;
   }
 
   /** Manual restart: now, counters cleared, `failed` lifted. */

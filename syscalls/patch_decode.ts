@@ -1,4 +1,4 @@
-import { CAPABILITY_NAMES, type CapabilityName, type PolicyPatch, type Scope } from "../lib/mod.ts";
+import { CAPABILITY_NAMES, formatNetAllowlist, parseNetAllowlist, type CapabilityName, type PolicyPatch, type Scope } from "../lib/mod.ts";
 import { splitShellWords } from "./shell_words.ts";
 import { quoteToken } from "./token_quote.ts";
 
@@ -7,7 +7,8 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * The `policy` file's patch syntax (SPEC §5): `+FsBasic`, `-Capture`, `restart 5`,
- * `norestart`, `scope path=/x max_file_size=N max_ops_per_sec=N` (`scope` alone clears it).
+ * `norestart`, `scope path=/x max_file_size=N max_ops_per_sec=N docs=/a,/b net=host,*.suffix:443`
+ * (`scope` alone clears it).
  * Words are split as sh splits them (shell_words.ts): `scope path='/srv/my dir'`.
  *
  * @example
@@ -58,7 +59,16 @@ export function decodePatchWords(t: readonly string[]): Decoded<PolicyPatch> {
       } else if (k === "max_file_size" || k === "max_ops_per_sec") {
         if (!/^\d{1,15}$/.test(v)) return { ok: false, reason: `scope ${k} ${quoteToken(v)}: expected a non-negative integer` };
         scope[k] = Number(v);
-      } else return { ok: false, reason: `scope key ${quoteToken(k)}: expected path, max_file_size or max_ops_per_sec` };
+      } else if (k === "docs") {
+        const docs = v.split(",").filter(Boolean);
+        const bad = docs.find((d) => !d.startsWith("/"));
+        if (bad !== undefined || docs.length === 0) return { ok: false, reason: `scope docs ${quoteToken(v)}: expected absolute paths separated by commas` };
+        scope.docs = docs;
+      } else if (k === "net") {
+        const rules = parseNetAllowlist(v);
+        if (!rules.ok) return { ok: false, reason: `scope net ${quoteToken(v)}: ${rules.reason}` };
+        scope.net = formatNetAllowlist(rules.value);
+      } else return { ok: false, reason: `scope key ${quoteToken(k)}: expected path, max_file_size, max_ops_per_sec, docs or net` };
     }
     return { ok: true, value: { type: "UpdateScope", scope } };
   }

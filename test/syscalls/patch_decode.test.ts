@@ -42,3 +42,19 @@ t.test("decodePatch() explains what it expected", async (t) => {
     if (!r.ok) t.match(r.reason, why);
   }
 });
+
+t.test("decodePatch() reads the sandbox's scope keys: docs and net", async (t) => {
+  t.same(decodePatch("scope docs=/srv/manuals,/srv/specs"), { ok: true, value: { type: "UpdateScope", scope: { docs: ["/srv/manuals", "/srv/specs"] } } });
+  t.same(decodePatch("scope net=API.example.com,*.pypi.org:443"), { ok: true, value: { type: "UpdateScope", scope: { net: "api.example.com,*.pypi.org:443" } } });
+  t.same(decodePatch("scope net="), { ok: true, value: { type: "UpdateScope", scope: { net: "" } } }, "an empty allowlist allows nothing");
+  for (const [text, why] of [
+    ["scope docs=relative/path", /absolute paths/],
+    ["scope docs=", /absolute paths/],
+    ["scope net=exa..mple.com", /scope net/],
+    ["scope net=host:99999", /scope net/],
+  ] as const) {
+    const r = decodePatch(text);
+    t.equal(r.ok, false, `"${text}" refused`);
+    if (!r.ok) t.match(r.reason, why);
+  }
+});

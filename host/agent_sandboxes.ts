@@ -1,0 +1,223 @@
+import { accessSync, chmodSync, chownSync, constants as fsc, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { CAP, capabilityMask, compareViews, netRuleFor, parseNetAllowlist, sandboxView, type AgentSpec, type AgentSupervisor, type SandboxView } from "../lib/mod.ts";
+import { NetProxy } from "./net_proxy.ts";
+import { proxyEnv, sandboxArgv, which, type SandboxSupport } from "./sandbox.ts";
+
+/** Agents without a `user` run as uid = gid = DYNAMIC_UID_BASE + id (docs/sandbox.md, "Identity"). */
+export const DYNAMIC_UID_BASE = 0x70000000;
+const DYNAMIC_UID_MAX = 0xfffffffe;
+
+export interface Launch {
+  command: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  uid?: number;
+  gid?: number;
+}
+
+interface Running {
+  view: SandboxView;
+  uid: number;
+  /** What the policy now allows and this sandbox does not, until the next start. */
+  pending: string[];
+  warnings: string[];
+}
+
+export interface AgentSandboxesOptions {
+  sup: AgentSupervisor;
+  /** null: sandboxes are off (`--no-sandbox`, or the host cannot make them — `reason` says why). */
+  support: SandboxSupport | null;
+  reason?: string;
+  mountPath?: string;
+  log: (line: string) => void;
+  /** Restart an agent into a new sandbox (the host's manual restart, audited here). */
+  restart: (id: number) => void;
+}
+
+/**
+ * The sandboxes of a daemon's agents: turns an agent's spec and live policy into the command
+ * that starts it in its sandbox (sandbox.ts), gives it an identity of its own and a proxy
+ * socket, and keeps the policy binding while it runs — the proxy asks the live policy on every
+ * connection, and a patch that narrows what files or devices the agent may touch restarts it
+ * into a sandbox built from the new policy.
+ */
+export class AgentSandboxes {
+  readonly #o: AgentSandboxesOptions;
+  readonly #running = new Map<number, Running>();
+  readonly #proxy: NetProxy | null;
+  readonly #netRoot: string | null;
+  readonly #root = process.getuid?.() === 0;
+
+  constructor(o: AgentSandboxesOptions) {
+    this.#o = o;
+    if (o.support) {
+      // One directory per daemon, 0711: an agent's bwrap (its own uid) must reach its own
+      // socket directory (0700, the agent's) inside, and list nothing.
+      this.#netRoot = mkdtempSync(join(tmpdir(), "agentsys-net-"));
+      chmodSync(this.#netRoot, 0o711);
+      this.#proxy = new NetProxy({ decide: (id, host, port) => this.#decide(id, host, port), log: o.log });
+      this.#proxy.onRefusal((id, r) => this.#refused(id, r));
+    } else {
+      this.#netRoot = null;
+      this.#proxy = null;
+    }
+    if (o.support) o.sup.sandboxOf = (id) => this.describe(id);
+    o.sup.policy.onChange((id) => this.#policyChanged(id));
+  }
+
+  get enabled(): boolean {
+    return this.#o.support !== null;
+  }
+
+  /** The start-up line. */
+  summary(): string {
+    const s = this.#o.support;
+    if (!s) return `sandbox: off (${this.#o.reason ?? "--no-sandbox"}): agents run with the host as it is`;
+    return `sandbox: ${this.#kind()} for every agent without "sandbox: none"; agents without a user run as uid ${DYNAMIC_UID_BASE}+id; egress only through the proxy (NetClient)`;
+  }
+
+  #kind(): string {
+    return this.#o.support!.landlock > 0 ? `bwrap+landlock${this.#o.support!.landlock}` : "bwrap";
+  }
+
+  /**
+   * The command to start agent `id` with, or null to run it as it is (sandboxes off, or
+   * `sandbox: none`). `user` is the spec's resolved user. Throws a readable Error when the
+   * sandbox cannot be made (the start fails with it).
+   */
+  launch(id: number, spec: AgentSpec, user: { uid: number; gid: number } | null, env: Record<string, string | undefined>, policy: "spec" | "live"): Launch | null {
+    const s = this.#o.support;
+    if (!s || spec.sandbox === "none") {
+      this.#running.delete(id);
+      return null;
+    }
+    // A first start takes the spec's policy (the agent is registered after its process
+    // exists); a restart the live one, as patched since.
+    const p = policy === "live" ? this.#o.sup.policy.policyOf(id) : undefined;
+    const mask = p ? p.capability_mask : Math.max(0, capabilityMask(spec.capabilities ?? []));
+    const cwd = spec.cwd ?? process.cwd();
+    const view = sandboxView(mask, p ? p.scope : (spec.scope ?? {}), cwd);
+    let uid = user?.uid;
+    let gid = user?.gid;
+    if (uid === undefined && this.#root) {
+      if (DYNAMIC_UID_BASE + id > DYNAMIC_UID_MAX) throw new Error(`agent id ${id} is too large for a dynamic uid: give it a "user" or "sandbox: none"`);
+      uid = gid = DYNAMIC_UID_BASE + id;
+    }
+    const warnings: string[] = [];
+    for (const w of view.writable) {
+      const problem = this.#makeWritable(w, uid, gid);
+      if (problem) warnings.push(problem);
+    }
+    const netDir = join(this.#netRoot!, String(id));
+    mkdirSync(netDir, { recursive: true, mode: 0o700 });
+    if (uid !== undefined) chownSync(netDir, uid, gid!);
+    void this.#proxy!.listen(id, join(netDir, "proxy.sock"), uid, gid).catch((e: Error) => this.#o.log(`agent ${id}: no proxy socket: ${e.message}`));
+    const path = env.PATH ?? "/usr/bin:/bin";
+    if (!which(spec.command!, path, cwd)) throw Object.assign(new Error(`could not run "${spec.command}" (not found or not executable)`), { code: "ENOENT" });
+    const args = sandboxArgv(s, { view, command: spec.command!, args: spec.args ?? [], cwd, mountPath: this.#o.mountPath, netDir });
+    const home = spec.env?.HOME ?? (view.writable[0] ?? "/tmp");
+    this.#running.set(id, { view, uid: uid ?? process.getuid?.() ?? 0, pending: [], warnings });
+    // The launcher in front ignores SIGTERM for bwrap: a graceful stop reaches the agent (same
+    // process group) and not bwrap, whose death would SIGKILL the sandbox at once; the launcher
+    // inside puts the default back before the agent's command.
+    return { command: s.launcher, args: ["--hold-signals", "--", s.bwrap, ...args], env: { ...env, ...proxyEnv(), HOME: home }, uid, gid };
+  }
+
+  /** The `Sandbox:` line of agents/<id>/status. */
+  describe(id: number): string {
+    const r = this.#running.get(id);
+    if (!r) return this.#o.sup.specOf(id)?.sandbox === "none" ? "none (sandbox: none)" : "none";
+    let line = `${this.#kind()} uid=${r.uid}`;
+    if (r.pending.length) line += ` (restart pending: ${r.pending.join(", ")})`;
+    if (r.warnings.length) line += ` (warning: ${r.warnings.join("; ")})`;
+    return line;
+  }
+
+  /** Is agent `id` in a sandbox (its exit status then comes from bwrap: 128+signal)? */
+  sandboxed(id: number): boolean {
+    return this.#running.has(id);
+  }
+
+  /** What the proxy counted for agent `id`. */
+  netStats(id: number) {
+    return this.#proxy?.stats(id);
+  }
+
+  forget(id: number): void {
+    this.#running.delete(id);
+    void this.#proxy?.close(id);
+    if (this.#netRoot) rmSync(join(this.#netRoot, String(id)), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.#proxy?.closeAll();
+    if (this.#netRoot) rmSync(this.#netRoot, { recursive: true, force: true });
+  }
+
+  /**
+   * FsBasic's directory must be writable by the agent's uid: one that does not exist yet is
+   * made and given to it (systemd's StateDirectory=); one that exists is left as it is, and
+   * the status says when the agent cannot write there.
+   */
+  #makeWritable(dir: string, uid: number | undefined, gid: number | undefined): string {
+    if (!existsSync(dir)) {
+      let top = dir;
+      while (!existsSync(dirname(top))) top = dirname(top);
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+      if (uid !== undefined) for (let d = dir; d.length >= top.length; d = dirname(d)) chownSync(d, uid, gid!);
+      return "";
+    }
+    if (uid === undefined) return "";
+    try {
+      const st = statSync(dir);
+      const ok = st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
+      return ok ? "" : `${dir} is not writable by uid ${uid} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)})`;
+    } catch {
+      try {
+        accessSync(dir, fsc.W_OK);
+      } catch {
+        /* reported above */
+      }
+      return "";
+    }
+  }
+
+  /** The proxy's question, on every connection: may agent `id` reach host:port now? */
+  #decide(id: number, host: string, port: number) {
+    const sup = this.#o.sup;
+    if (!sup.hasAgent(id)) return { ok: false as const, reason: `agent ${id} is gone` };
+    if (!sup.policy.checkCapability(id, CAP.NetClient)) {
+      return { ok: false as const, reason: `NetClient not granted: agent ${id} may not connect to ${host}:${port} (grant it: echo +NetClient > agents/${id}/policy)`, capability: "NetClient" };
+    }
+    const net = sup.policy.policyOf(id)?.scope.net;
+    if (net === undefined) return { ok: true as const };
+    const rules = parseNetAllowlist(net);
+    const rule = rules.ok ? netRuleFor(rules.value, host, port) : undefined;
+    if (!rule) return { ok: false as const, reason: `${host}:${port} is not in agent ${id}'s scope net=${net}` };
+    return { ok: true as const, rule };
+  }
+
+  #refused(id: number, r: { host: string; port: number; method: string; reason: string; capability?: string }): void {
+    const sup = this.#o.sup;
+    if (!sup.getAgent(id)?.active) return;
+    if (r.capability) sup.onFault(id, { type: "CapabilityViolation", attempted: `${r.capability}: connect ${r.host}:${r.port}` });
+    else sup.onFault(id, { type: "PolicyViolation", reason: r.reason });
+  }
+
+  #policyChanged(id: number): void {
+    const r = this.#running.get(id);
+    const spec = this.#o.sup.specOf(id);
+    const p = this.#o.sup.policy.policyOf(id);
+    if (!r || !spec || !p || !this.#o.sup.getAgent(id)?.active) return;
+    const next = sandboxView(p.capability_mask, p.scope, spec.cwd ?? process.cwd());
+    const { narrower, wider } = compareViews(r.view, next);
+    r.pending = wider;
+    if (narrower.length === 0) return;
+    const reason = `policy narrowed: no longer ${narrower.join(", ")}`;
+    this.#o.sup.audit.record(id, "sandbox-restart", reason, 0, { via: "sandbox" });
+    this.#o.log(`agent ${id}: restarting into a new sandbox (${reason})`);
+    this.#o.restart(id);
+  }
+}

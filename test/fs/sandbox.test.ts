@@ -1,0 +1,210 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t, { type Test } from "tap";
+import { startDaemon, until, type Daemon } from "./daemon.ts";
+
+/**
+ * Capabilities that bind (SPEC §10, docs/sandbox.md): a hostile agent (fixtures/agents/escape.cjs)
+ * tries every way out it can think of, each attempt checked with the errno it sees; the same
+ * agent with capabilities granted gets exactly those; patches to a running agent hold at once.
+ */
+const ROOT = new URL("../../", import.meta.url).pathname;
+const ESCAPE = join(ROOT, "fixtures/agents/escape.cjs");
+const LAUNCHER = join(ROOT, "native/build/agentsys-sandbox-exec");
+const NODE = "/usr/bin/node";
+const DYNAMIC = 0x70000000;
+const skip =
+  process.getuid?.() !== 0 ? "needs root (per-agent uids)" : !existsSync("/usr/bin/bwrap") ? "needs bubblewrap (bin/setup installs it)" : !existsSync(LAUNCHER) ? "needs the launcher (native/build.sh)" : !existsSync(NODE) ? "needs /usr/bin/node" : false;
+
+interface Attempt {
+  try: string;
+  ok: boolean;
+  pid: number;
+  errno?: string;
+  status?: number;
+  refused?: string;
+  body?: string;
+  stdout?: string;
+  uid?: number;
+  euid?: number;
+  [k: string]: unknown;
+}
+
+async function attempts(d: Daemon, id: number): Promise<Attempt[]> {
+  const log = (await d.sh(`cat "$M/agents/${id}/log"`)).stdout;
+  return log
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Attempt);
+}
+
+async function agentJson(d: Daemon): Promise<{ daemon: { pid: number }; agents: { agent_id: number; pid: number; state: string }[] }> {
+  return JSON.parse((await d.sh('cat "$M/agents.json"')).stdout);
+}
+
+function spawnJson(d: Daemon, spec: object) {
+  return d.sh(`cat > "$M/ctl"`, `spawn ${JSON.stringify(spec)}\n`);
+}
+
+async function httpServer(t: Test): Promise<number> {
+  const server: Server = createServer((_req, res) => res.end("hello from the host\n"));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  return (server.address() as { port: number }).port;
+}
+
+async function workDir(t: Test): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "agentsys-sbx-"));
+  await chmod(dir, 0o755);
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+t.test("a hostile agent without capabilities gets nowhere", { skip, timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t, ["--grace", "500"]);
+  const port = await httpServer(t);
+  const work = await workDir(t);
+  await writeFile(join(work, "input"), "for the agent\n");
+  // A setuid-root copy of id(1): under no_new_privs (and nosuid binds) it cannot elevate.
+  await copyFile("/usr/bin/id", join(work, "id-suid"));
+  await chmod(join(work, "id-suid"), 0o4755);
+  t.match((await d.sh('echo "spawn 7 victim none -- sleep 1000" > "$M/ctl"')).code, 0);
+  t.ok(await until(async () => ((await agentJson(d)).agents.find((a) => a.agent_id === 7)?.pid ?? 0) > 0));
+  const { daemon, agents } = await agentJson(d);
+  const victim = agents.find((a) => a.agent_id === 7)!.pid;
+  const tries = [
+    "id",
+    "read:/root",
+    "read:/etc/shadow",
+    "read:/home",
+    `read:${work}/input`,
+    "write:/etc/agentsys-escape",
+    "write:/usr/agentsys-escape",
+    `write:${work}/escaped`,
+    `write:/agentsys-escape`,
+    `kill:${victim}`,
+    `kill:${daemon.pid}`,
+    `ptrace:${victim}`,
+    `ptrace:${daemon.pid}`,
+    `read:/proc/${victim}/environ`,
+    `read:${d.mount}/agents/7/log`,
+    `read:${d.mount}/agents/7/spec.json`,
+    `read:${d.mount}-state`,
+    "open:/dev/fuse",
+    `exec:${work}/id-suid`,
+    "mount",
+    "escape-pidns:987",
+    `tcp:127.0.0.1:${port}`,
+    `proxy:http://127.0.0.1:${port}/`,
+    "sleep:5000",
+  ];
+  t.equal((await spawnJson(d, { agent_id: 8, name: "hostile", cwd: work, command: NODE, args: [ESCAPE, ...tries] })).code, 0);
+  t.ok(await until(async () => (await attempts(d, 8)).some((a) => a.try.startsWith("proxy:")), 20_000), "the agent reached its last attempt");
+  const got = new Map((await attempts(d, 8)).map((a) => [a.try, a]));
+  const at = (k: string) => got.get(k) ?? ({ try: k, ok: true, pid: 0, errno: "(not run)" } as Attempt);
+  t.equal(at("id").uid, DYNAMIC + 8, "runs as its own dynamic uid, not root");
+  t.equal(at("id").euid, DYNAMIC + 8);
+  t.match(at("read:/root"), { ok: false, errno: "ENOENT" }, "/root is not in its view");
+  t.match(at("read:/etc/shadow"), { ok: false, errno: "EACCES" });
+  t.match(at("read:/home"), { ok: false, errno: "ENOENT" }, "home directories are not in its view");
+  t.match(at(`read:${work}/input`), { ok: true }, "its working directory is readable");
+  for (const w of ["write:/etc/agentsys-escape", "write:/usr/agentsys-escape", `write:${work}/escaped`, "write:/agentsys-escape"]) {
+    t.equal(at(w).ok, false, `${w} refused`);
+    t.match(at(w).errno, /^(EROFS|EACCES)$/, `${w}: ${at(w).errno}`);
+  }
+  t.notOk(existsSync(join(work, "escaped")), "nothing was written in its working directory");
+  t.notOk(existsSync("/etc/agentsys-escape"));
+  for (const k of [`kill:${victim}`, `kill:${daemon.pid}`]) t.match(at(k), { ok: false, errno: "ESRCH" }, `${k}: outside its pid namespace`);
+  for (const k of [`ptrace:${victim}`, `ptrace:${daemon.pid}`]) t.match(at(k), { ok: false, detail: /No such process|Operation not permitted/ }, `${k} refused`);
+  t.match(at(`read:/proc/${victim}/environ`), { ok: false, errno: "ENOENT" }, "other agents' /proc is not visible");
+  t.match(at(`read:${d.mount}/agents/7/log`), { ok: false, errno: "EACCES" }, "another agent's log through the tree");
+  t.match(at(`read:${d.mount}/agents/7/spec.json`), { ok: false, errno: "EACCES" }, "another agent's environment through the tree");
+  t.match(at(`read:${d.mount}-state`), { ok: false, errno: "ENOENT" }, "the state directory is not in its view");
+  t.match(at("open:/dev/fuse"), { ok: false, errno: "ENOENT" });
+  t.match(at(`exec:${work}/id-suid`), { stdout: new RegExp(`^uid=${DYNAMIC + 8}\\b`) }, "the setuid binary ran without elevating");
+  t.notMatch(at(`exec:${work}/id-suid`).stdout ?? "", /euid=0/);
+  t.match(at("mount"), { ok: false }, "mount and unshare fail");
+  t.match(at(`tcp:127.0.0.1:${port}`), { ok: false, errno: "ECONNREFUSED" }, "the host's loopback is not its loopback");
+  t.match(at(`proxy:http://127.0.0.1:${port}/`), { ok: false, status: 403, refused: /NetClient/ }, "the proxy refuses and says which capability would allow it");
+  // The refusal is a CapabilityViolation: its default action (Kill) ends the agent, and the
+  // grandchild that left its session goes with its pid namespace.
+  t.ok(await until(async () => (await agentJson(d)).agents.find((a) => a.agent_id === 8)?.state !== "running", 10_000), "killed for the violation");
+  t.match((await d.sh('cat "$M/events"')).stdout, /CapabilityViolation/);
+  t.match((await d.sh('cat "$M/agents/8/status"')).stdout, /Sandbox: bwrap/);
+  t.ok(await until(() => !execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").includes("sleep 987"), 5000), "the setsid grandchild died with the sandbox");
+});
+
+t.test("the same agent with capabilities granted gets what they say", { skip, timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t);
+  const port = await httpServer(t);
+  const work = await workDir(t);
+  const scoped = join(work, "scoped");
+  const tries = ["id", `write:${scoped}/out`, `bigwrite:${scoped}/big@4096`, `bigwrite:${scoped}/small@512`, `write:${work}/outside`, `proxy:http://127.0.0.1:${port}/`, `tcp:127.0.0.1:${port}`];
+  const spec = { agent_id: 9, name: "granted", cwd: work, capabilities: ["FsBasic", "NetClient"], scope: { path_prefix: scoped, max_file_size: 1024, net: "127.0.0.1" }, command: NODE, args: [ESCAPE, ...tries, "sleep:10000"] };
+  t.equal((await spawnJson(d, spec)).code, 0);
+  t.ok(await until(async () => (await attempts(d, 9)).some((a) => a.try.startsWith("tcp:")), 20_000));
+  const got = new Map((await attempts(d, 9)).map((a) => [a.try, a]));
+  t.match(got.get(`write:${scoped}/out`), { ok: true }, "writes under its scope (made for it, owned by its uid)");
+  t.match(got.get(`bigwrite:${scoped}/big@4096`), { ok: false, errno: "EFBIG" }, "scope.max_file_size is RLIMIT_FSIZE");
+  t.match(got.get(`bigwrite:${scoped}/small@512`), { ok: true });
+  t.match(got.get(`write:${work}/outside`), { ok: false }, "still nothing outside the scope");
+  t.match(got.get(`proxy:http://127.0.0.1:${port}/`), { ok: true, status: 200, body: /hello from the host/ }, "NetClient with net=127.0.0.1 reaches it through the proxy");
+  t.match(got.get(`tcp:127.0.0.1:${port}`), { ok: false, errno: "ECONNREFUSED" }, "and only through the proxy");
+  t.match((await d.sh('cat "$M/agents/9/status"')).stdout, /State: running/, "no violation, no fault");
+});
+
+t.test("patches hold at once: FsBasic by a restart, NetClient at the next connection", { skip, timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t, ["--grace", "500"]);
+  const port = await httpServer(t);
+  const work = await workDir(t);
+  const scoped = join(work, "scoped");
+  const writer = { agent_id: 10, name: "writer", cwd: work, capabilities: ["FsBasic"], scope: { path_prefix: scoped }, command: NODE, args: [ESCAPE, "--every", "200", `write:${scoped}/f`] };
+  t.equal((await spawnJson(d, writer)).code, 0);
+  t.ok(await until(async () => (await attempts(d, 10)).some((a) => a.ok), 10_000), "writes while it holds FsBasic");
+  const before = (await attempts(d, 10))[0].pid;
+  t.equal((await d.sh('echo "-FsBasic" > "$M/agents/10/policy"')).code, 0);
+  t.ok(
+    await until(async () => (await attempts(d, 10)).some((a) => a.pid !== before && !a.ok), 10_000),
+    "restarted into a sandbox without FsBasic, where the same write fails",
+  );
+  const after = (await attempts(d, 10)).filter((a) => a.pid !== before);
+  t.notOk(after.some((a) => a.ok), "no write succeeds after the revocation");
+  t.match((await d.sh('cat "$M/audit"')).stdout, /sandbox-restart.*policy narrowed: no longer write under/);
+  // Widening waits for the next start, and says so.
+  t.equal((await d.sh('echo "+FsBasic" > "$M/agents/10/policy"')).code, 0);
+  t.match((await d.sh('cat "$M/agents/10/status"')).stdout, /restart pending: write under/);
+
+  const fetcher = { agent_id: 11, name: "fetcher", cwd: work, capabilities: ["NetClient"], scope: { net: "127.0.0.1" }, command: NODE, args: [ESCAPE, "--every", "200", `proxy:http://127.0.0.1:${port}/`] };
+  t.equal((await spawnJson(d, fetcher)).code, 0);
+  t.ok(await until(async () => (await attempts(d, 11)).some((a) => a.ok), 10_000), "connects while it holds NetClient");
+  t.equal((await d.sh('echo "-NetClient" > "$M/agents/11/policy"')).code, 0);
+  t.ok(await until(async () => (await attempts(d, 11)).some((a) => a.status === 403), 10_000), "its next connection is refused");
+  t.match((await attempts(d, 11)).find((a) => a.status === 403), { refused: /NetClient not granted/ });
+  t.match((await d.sh('cat "$M/events"')).stdout, /CapabilityViolation/);
+});
+
+t.test("sandbox settings are validated like everything else", { skip, timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t);
+  const bad = await d.sh('echo "spawn 12 x none sandbox=maybe -- true" > "$M/ctl"');
+  t.not(bad.code, 0, "an unknown sandbox value is refused");
+  t.match((await d.sh('cat "$M/last_error"')).stdout, /sandbox/);
+  const badNet = await spawnJson(d, { agent_id: 13, name: "y", capabilities: ["NetClient"], scope: { net: "exa mple.com" }, command: "sleep", args: ["100"] });
+  t.not(badNet.code, 0, "a bad allowlist in a spec is refused");
+  t.notMatch((await d.sh('cat "$M/agents.json"')).stdout, /"agent_id":1[23]\b/, "nothing half-applied");
+  t.equal((await d.sh('echo "spawn 14 z NetClient -- sleep 100" > "$M/ctl"')).code, 0);
+  const patch = await d.sh(`echo "scope net=..bad" > "$M/agents/14/policy"`);
+  t.not(patch.code, 0, "a bad allowlist in a patch is refused");
+  t.match((await d.sh('cat "$M/agents/14/policy"')).stdout, /Scope:\s+\(unrestricted\)/, "the policy is unchanged");
+  t.equal((await d.sh(`echo "scope net=api.example.com,*.pypi.org:443" > "$M/agents/14/policy"`)).code, 0);
+  t.match((await d.sh('cat "$M/agents/14/policy"')).stdout, /net=api\.example\.com,\*\.pypi\.org:443/);
+  // An agent that needs the host as it is says so; the daemon's owner can turn sandboxes off.
+  t.equal((await d.sh('echo "spawn 15 host none sandbox=none -- sleep 100" > "$M/ctl"')).code, 0);
+  t.match((await d.sh('cat "$M/agents/15/status"')).stdout, /Sandbox: none/);
+  t.match(d.log(), /sandbox: bwrap/);
+  const off = await startDaemon(t, ["--no-sandbox"]);
+  t.match(off.log(), /sandbox: off \(--no-sandbox\)/);
+});
