@@ -10,3 +10,4 @@ export { secureStateDir, stateFileMode, type StateDirOptions } from "./state_dir
 export { AUDIT_KEY_FILE, createSecretDigest, loadAuditKey } from "./audit_key.ts";
 export { detectSandbox, type SandboxSupport } from "./sandbox.ts";
 export { AgentSandboxes, DYNAMIC_UID_BASE } from "./agent_sandboxes.ts";
+export { NetProxy, type NetDecision, type NetRefusal, type NetStats } from "./net_proxy.ts";

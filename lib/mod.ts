@@ -48,3 +48,4 @@ export * from "./durable_record.ts";
 export { auditLine, type AuditRecord } from "./audit_record.ts";
 export * from "./sandbox_view.ts";
 export * from "./scope_check.ts";
+export * from "./net_allowlist.ts";
