@@ -149,12 +149,16 @@ export class NetProxy {
   }
 
   /** Ask the live policy, then the private-address rule; dial. A refusal is answered and told. */
-  async #admit(agentId: number, l: Listener, host: string, port: number, method: string): Promise<{ ok: true; upstream: Socket } | { ok: false; status: number; header: string; reason: string }> {
+  async #admit(agentId: number, l: Listener, host: string, port: number, method: string): Promise<{ ok: true; upstream: Socket } | { ok: false; status: number; header: string; reason: string; tell?: () => void }> {
+    // Listeners hear a refusal once the agent has its answer: the fault's action (Kill, by
+    // default) must not beat the explanation to the agent.
     const refuse = (reason: string, capability?: string) => {
       l.stats.refused++;
       const r: NetRefusal = { host, port, method, reason, ...(capability ? { capability } : {}) };
-      for (const f of this.#refusalListeners) f(agentId, r);
-      return { ok: false as const, status: 403, header: "X-Agentsys-Refused", reason };
+      const tell = () => {
+        for (const f of this.#refusalListeners) f(agentId, r);
+      };
+      return { ok: false as const, status: 403, header: "X-Agentsys-Refused", reason, tell };
     };
     let d: NetDecision;
     try {
@@ -219,7 +223,7 @@ export class NetProxy {
       path = `${url.pathname}${url.search}`;
     }
     const a = await this.#admit(agentId, l, host, port, method);
-    if (!a.ok) return reply(client, a.status, a.status === 403 ? "Forbidden" : a.status === 504 ? "Gateway Timeout" : "Bad Gateway", { [a.header]: a.reason });
+    if (!a.ok) return reply(client, a.status, a.status === 403 ? "Forbidden" : a.status === 504 ? "Gateway Timeout" : "Bad Gateway", { [a.header]: a.reason }, a.tell);
     const up = a.upstream;
     this.#count(l, client, up);
     if (method === "CONNECT") {
@@ -257,7 +261,7 @@ export class NetProxy {
       const port = (await read(2)).readUInt16BE(0);
       if (ver !== 5 || cmd !== 1) return void client.end(socksReply(7));
       const a = await this.#admit(agentId, l, host, port, "SOCKS5");
-      if (!a.ok) return void client.end(socksReply(a.status === 403 ? 2 : /ECONNREFUSED/.test(a.reason) ? 5 : 4));
+      if (!a.ok) return void client.end(socksReply(a.status === 403 ? 2 : /ECONNREFUSED/.test(a.reason) ? 5 : 4), a.tell);
       const rest = read.rest();
       client.write(socksReply(0));
       this.#count(l, client, a.upstream);
@@ -285,11 +289,11 @@ function namesExactly(rule: NetRule | undefined, address: string, host: string):
   return false;
 }
 
-function reply(client: Socket, status: number, text: string, headers: Record<string, string>): void {
+function reply(client: Socket, status: number, text: string, headers: Record<string, string>, sent?: () => void): void {
   const why = Object.values(headers)[0] ?? text;
   const body = `agentsys: ${why}\n`;
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, " ")}`);
-  client.end(`HTTP/1.1 ${status} ${text}\r\n${lines.join("\r\n")}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  client.end(`HTTP/1.1 ${status} ${text}\r\n${lines.join("\r\n")}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, sent);
 }
 
 function splitHostPort(s: string): [string, number] | null {

@@ -23,7 +23,7 @@ const skip =
 interface Attempt {
   try: string;
   ok: boolean;
-  pid: number;
+  run: string;
   errno?: string;
   status?: number;
   refused?: string;
@@ -102,10 +102,11 @@ t.test("a hostile agent without capabilities gets nowhere", { skip, timeout: 60_
     `proxy:http://127.0.0.1:${port}/`,
     "sleep:5000",
   ];
-  t.equal((await spawnJson(d, { agent_id: 8, name: "hostile", cwd: work, command: NODE, args: [ESCAPE, ...tries] })).code, 0);
+  // Alert, not the default Kill, so that the agent lives to report the proxy's answer.
+  t.equal((await spawnJson(d, { agent_id: 8, name: "hostile", cwd: work, recovery: { CapabilityViolation: "Alert" }, command: NODE, args: [ESCAPE, ...tries] })).code, 0);
   t.ok(await until(async () => (await attempts(d, 8)).some((a) => a.try.startsWith("proxy:")), 20_000), "the agent reached its last attempt");
   const got = new Map((await attempts(d, 8)).map((a) => [a.try, a]));
-  const at = (k: string) => got.get(k) ?? ({ try: k, ok: true, pid: 0, errno: "(not run)" } as Attempt);
+  const at = (k: string) => got.get(k) ?? ({ try: k, ok: true, run: "", errno: "(not run)" } as Attempt);
   t.equal(at("id").uid, DYNAMIC + 8, "runs as its own dynamic uid, not root");
   t.equal(at("id").euid, DYNAMIC + 8);
   t.match(at("read:/root"), { ok: false, errno: "ENOENT" }, "/root is not in its view");
@@ -130,12 +131,15 @@ t.test("a hostile agent without capabilities gets nowhere", { skip, timeout: 60_
   t.match(at("mount"), { ok: false }, "mount and unshare fail");
   t.match(at(`tcp:127.0.0.1:${port}`), { ok: false, errno: "ECONNREFUSED" }, "the host's loopback is not its loopback");
   t.match(at(`proxy:http://127.0.0.1:${port}/`), { ok: false, status: 403, refused: /NetClient/ }, "the proxy refuses and says which capability would allow it");
-  // The refusal is a CapabilityViolation: its default action (Kill) ends the agent, and the
-  // grandchild that left its session goes with its pid namespace.
-  t.ok(await until(async () => (await agentJson(d)).agents.find((a) => a.agent_id === 8)?.state !== "running", 10_000), "killed for the violation");
-  t.match((await d.sh('cat "$M/events"')).stdout, /CapabilityViolation/);
-  t.match((await d.sh('cat "$M/agents/8/status"')).stdout, /Sandbox: bwrap/);
+  t.match((await d.sh('cat "$M/events"')).stdout, /Fault 8 CapabilityViolation attempted="NetClient: connect 127\.0\.0\.1:\d+"/, "the refusal is a fault");
+  t.match((await d.sh('cat "$M/agents/8/status"')).stdout, /Sandbox: bwrap\S* uid=1879048200/);
+  t.equal((await d.sh('echo "stop 8" > "$M/ctl"')).code, 0);
+  t.ok(await until(async () => (await agentJson(d)).agents.find((a) => a.agent_id === 8)?.state === "exited", 10_000));
   t.ok(await until(() => !execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").includes("sleep 987"), 5000), "the setsid grandchild died with the sandbox");
+  // With the default recovery, the violation kills the agent.
+  t.equal((await spawnJson(d, { agent_id: 16, name: "hostile-default", cwd: work, command: NODE, args: [ESCAPE, `proxy:http://127.0.0.1:${port}/`, "sleep:10000"] })).code, 0);
+  t.ok(await until(async () => /Action 16 action=Kill fault=CapabilityViolation/.test((await d.sh('cat "$M/events"')).stdout), 10_000), "Kill, the default action");
+  t.ok(await until(async () => (await agentJson(d)).agents.find((a) => a.agent_id === 16)?.state === "exited", 10_000));
 });
 
 t.test("the same agent with capabilities granted gets what they say", { skip, timeout: 60_000 }, async (t) => {
@@ -165,20 +169,20 @@ t.test("patches hold at once: FsBasic by a restart, NetClient at the next connec
   const writer = { agent_id: 10, name: "writer", cwd: work, capabilities: ["FsBasic"], scope: { path_prefix: scoped }, command: NODE, args: [ESCAPE, "--every", "200", `write:${scoped}/f`] };
   t.equal((await spawnJson(d, writer)).code, 0);
   t.ok(await until(async () => (await attempts(d, 10)).some((a) => a.ok), 10_000), "writes while it holds FsBasic");
-  const before = (await attempts(d, 10))[0].pid;
+  const before = (await attempts(d, 10))[0].run;
   t.equal((await d.sh('echo "-FsBasic" > "$M/agents/10/policy"')).code, 0);
   t.ok(
-    await until(async () => (await attempts(d, 10)).some((a) => a.pid !== before && !a.ok), 10_000),
+    await until(async () => (await attempts(d, 10)).some((a) => a.run !== before && !a.ok), 10_000),
     "restarted into a sandbox without FsBasic, where the same write fails",
   );
-  const after = (await attempts(d, 10)).filter((a) => a.pid !== before);
+  const after = (await attempts(d, 10)).filter((a) => a.run !== before);
   t.notOk(after.some((a) => a.ok), "no write succeeds after the revocation");
   t.match((await d.sh('cat "$M/audit"')).stdout, /sandbox-restart.*policy narrowed: no longer write under/);
   // Widening waits for the next start, and says so.
   t.equal((await d.sh('echo "+FsBasic" > "$M/agents/10/policy"')).code, 0);
   t.match((await d.sh('cat "$M/agents/10/status"')).stdout, /restart pending: write under/);
 
-  const fetcher = { agent_id: 11, name: "fetcher", cwd: work, capabilities: ["NetClient"], scope: { net: "127.0.0.1" }, command: NODE, args: [ESCAPE, "--every", "200", `proxy:http://127.0.0.1:${port}/`] };
+  const fetcher = { agent_id: 11, name: "fetcher", cwd: work, recovery: { CapabilityViolation: "Alert" }, capabilities: ["NetClient"], scope: { net: "127.0.0.1" }, command: NODE, args: [ESCAPE, "--every", "200", `proxy:http://127.0.0.1:${port}/`] };
   t.equal((await spawnJson(d, fetcher)).code, 0);
   t.ok(await until(async () => (await attempts(d, 11)).some((a) => a.ok), 10_000), "connects while it holds NetClient");
   t.equal((await d.sh('echo "-NetClient" > "$M/agents/11/policy"')).code, 0);
