@@ -61,6 +61,7 @@ function parseEntry(entry: string): NetRule | string {
     port = p;
     host = entry.slice(0, colon);
   }
+  if (host.endsWith("*.")) return `"${host}" is not a DNS name: "*." needs a name after it`;
   host = host.toLowerCase().replace(/\.$/, "");
   if (host === "*") return { kind: "any", host: "*", port };
   if (IPV4.test(host)) {
