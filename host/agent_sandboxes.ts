@@ -1,6 +1,6 @@
-import { accessSync, chmodSync, chownSync, constants as fsc, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { CAP, capabilityMask, compareViews, netRuleFor, parseNetAllowlist, sandboxView, type AgentSpec, type AgentSupervisor, type SandboxView } from "../lib/mod.ts";
 import { NetProxy } from "./net_proxy.ts";
 import { proxyEnv, sandboxArgv, which, type SandboxSupport } from "./sandbox.ts";
@@ -107,7 +107,7 @@ export class AgentSandboxes {
     }
     const warnings: string[] = [];
     for (const w of view.writable) {
-      const problem = this.#makeWritable(w, uid, gid);
+      const problem = this.#writableProblem(w, uid, gid);
       if (problem) warnings.push(problem);
     }
     const netDir = join(this.#netRoot!, String(id));
@@ -157,31 +157,20 @@ export class AgentSandboxes {
   }
 
   /**
-   * FsBasic's directory must be writable by the agent's uid: one that does not exist yet is
-   * made and given to it (systemd's StateDirectory=); one that exists is left as it is, and
-   * the status says when the agent cannot write there.
+   * FsBasic's directory must be writable by the agent's uid. The daemon does not create or
+   * chown an operator's directories behind their back: when the agent cannot write there, its
+   * `Sandbox:` line says so and what to do (docs/sandbox.md, "Ownership").
    */
-  #makeWritable(dir: string, uid: number | undefined, gid: number | undefined): string {
-    if (!existsSync(dir)) {
-      let top = dir;
-      while (!existsSync(dirname(top))) top = dirname(top);
-      mkdirSync(dir, { recursive: true, mode: 0o750 });
-      if (uid !== undefined) for (let d = dir; d.length >= top.length; d = dirname(d)) chownSync(d, uid, gid!);
-      return "";
-    }
-    if (uid === undefined) return "";
+  #writableProblem(dir: string, uid: number | undefined, gid: number | undefined): string {
+    let st;
     try {
-      const st = statSync(dir);
-      const ok = st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
-      return ok ? "" : `${dir} is not writable by uid ${uid} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)})`;
+      st = statSync(dir);
     } catch {
-      try {
-        accessSync(dir, fsc.W_OK);
-      } catch {
-        /* reported above */
-      }
-      return "";
+      return `${dir} does not exist: create it${uid !== undefined ? ` and give it to uid ${uid}` : ""}`;
     }
+    if (uid === undefined || uid === 0) return "";
+    const ok = st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
+    return ok ? "" : `${dir} is not writable by uid ${uid} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): chown it to ${uid} or give the agent a user`;
   }
 
   /** The proxy's question, on every connection: may agent `id` reach host:port now? */

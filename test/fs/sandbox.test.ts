@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,12 +147,15 @@ t.test("the same agent with capabilities granted gets what they say", { skip, ti
   const port = await httpServer(t);
   const work = await workDir(t);
   const scoped = join(work, "scoped");
+  // Given to the agent's uid by its operator, as docs/sandbox.md says.
+  await mkdir(scoped);
+  await chown(scoped, DYNAMIC + 9, DYNAMIC + 9);
   const tries = ["id", `write:${scoped}/out`, `bigwrite:${scoped}/big@4096`, `bigwrite:${scoped}/small@512`, `write:${work}/outside`, `proxy:http://127.0.0.1:${port}/`, `tcp:127.0.0.1:${port}`];
   const spec = { agent_id: 9, name: "granted", cwd: work, capabilities: ["FsBasic", "NetClient"], scope: { path_prefix: scoped, max_file_size: 1024, net: "127.0.0.1" }, command: NODE, args: [ESCAPE, ...tries, "sleep:10000"] };
   t.equal((await spawnJson(d, spec)).code, 0);
   t.ok(await until(async () => (await attempts(d, 9)).some((a) => a.try.startsWith("tcp:")), 20_000));
   const got = new Map((await attempts(d, 9)).map((a) => [a.try, a]));
-  t.match(got.get(`write:${scoped}/out`), { ok: true }, "writes under its scope (made for it, owned by its uid)");
+  t.match(got.get(`write:${scoped}/out`), { ok: true }, "writes under its scope");
   t.match(got.get(`bigwrite:${scoped}/big@4096`), { ok: false, errno: "EFBIG" }, "scope.max_file_size is RLIMIT_FSIZE");
   t.match(got.get(`bigwrite:${scoped}/small@512`), { ok: true });
   t.match(got.get(`write:${work}/outside`), { ok: false }, "still nothing outside the scope");
@@ -166,6 +169,8 @@ t.test("patches hold at once: FsBasic by a restart, NetClient at the next connec
   const port = await httpServer(t);
   const work = await workDir(t);
   const scoped = join(work, "scoped");
+  await mkdir(scoped);
+  await chown(scoped, DYNAMIC + 10, DYNAMIC + 10);
   const writer = { agent_id: 10, name: "writer", cwd: work, capabilities: ["FsBasic"], scope: { path_prefix: scoped }, command: NODE, args: [ESCAPE, "--every", "200", `write:${scoped}/f`] };
   t.equal((await spawnJson(d, writer)).code, 0);
   t.ok(await until(async () => (await attempts(d, 10)).some((a) => a.ok), 10_000), "writes while it holds FsBasic");
@@ -208,6 +213,9 @@ t.test("sandbox settings are validated like everything else", { skip, timeout: 6
   // An agent that needs the host as it is says so; the daemon's owner can turn sandboxes off.
   t.equal((await d.sh('echo "spawn 15 host none sandbox=none -- sleep 100" > "$M/ctl"')).code, 0);
   t.match((await d.sh('cat "$M/agents/15/status"')).stdout, /Sandbox: none/);
+  // FsBasic on a directory the agent's uid cannot write: it starts, and its status says why writes fail.
+  t.equal((await spawnJson(d, { agent_id: 17, name: "w", capabilities: ["FsBasic"], scope: { path_prefix: "/usr" }, command: "sleep", args: ["100"] })).code, 0);
+  t.match((await d.sh('cat "$M/agents/17/status"')).stdout, /Sandbox: .*warning: \/usr is not writable by uid 1879048209 \(owner 0, mode 755\): chown it/);
   t.match(d.log(), /sandbox: bwrap/);
   const off = await startDaemon(t, ["--no-sandbox"]);
   t.match(off.log(), /sandbox: off \(--no-sandbox\)/);
