@@ -129,9 +129,13 @@ export class AgentFs implements FsOps {
     const type = n.type === "dir" ? S_IFDIR : n.type === "link" ? S_IFLNK : S_IFREG;
     const size = n.type === "link" ? this.#linkTarget(r).length : 0;
     const priv = "private" in n;
-    const uid = "owner" in n ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
+    // A backend that names every caller (devfuse) lets agents reach the shim and their own
+    // policy as themselves: `syscall` is writable by all and an agent's `policy` is its user's;
+    // the write itself then checks who asks (agents act on themselves only, SPEC §9).
+    const known = this.#caller !== null;
+    const uid = "owner" in n || (known && r.kind === "agentPolicy") ? (this.#agentUid(r.arg) ?? this.#uid) : this.#uid;
     const gid = priv && this.#readGid !== undefined ? this.#readGid : this.#gid;
-    const mode = priv && this.#readGid !== undefined ? n.mode | 0o040 : n.mode;
+    const mode = priv && this.#readGid !== undefined ? n.mode | 0o040 : known && r.kind === "syscall" ? 0o666 : n.mode;
     return { mode: type | mode, size, nlink: n.type === "dir" ? 2 : 1, uid, gid, mtime: n.type === "dir" ? this.#started : new Date() };
   }
 
@@ -214,6 +218,11 @@ export class AgentFs implements FsOps {
     this.#ctx.caller = { via: `${path}[${cls}]`, ...(this.#caller ? { uid: this.#caller.uid, pid: this.#caller.pid } : {}), ...(agentId !== undefined ? { agentId } : {}) };
     const via = this.#ctx.caller.via!;
     h.pending = null;
+    // Opened thanks to the looser modes above by someone who is neither the daemon's owner nor
+    // an agent (nor the agent's user at its own ctl): refused.
+    if (this.#caller && this.#caller.uid !== this.#uid && this.#caller.uid !== 0 && agentId === undefined && h.kind !== "agentCtl") {
+      return this.#reject(path, h, ERRNO.EACCES, `${path}: only the daemon's owner, and agents for themselves, may write here`, "");
+    }
     if (control.dialect === "records") return this.#writeRecords(path, h, buf, final, data.byteLength);
     if (!final) {
       if (buf.byteLength > MAX_PENDING) return this.#reject(path, h, ERRNO.E2BIG, `write of more than ${MAX_PENDING} bytes`, "");

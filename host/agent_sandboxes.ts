@@ -105,6 +105,10 @@ export class AgentSandboxes {
       if (DYNAMIC_UID_BASE + id > DYNAMIC_UID_MAX) throw new Error(`agent id ${id} is too large for a dynamic uid: give it a "user" or "sandbox: none"`);
       uid = gid = DYNAMIC_UID_BASE + id;
     }
+    if (uid !== undefined && uid !== 0) {
+      const blocked = untraversable(cwd, uid, gid!);
+      if (blocked) throw Object.assign(new Error(`its working directory ${cwd} is out of reach of its uid ${uid}: ${blocked} — open it up (chmod o+x), give the agent a user who can, or "sandbox: none"`), { code: "EACCES" });
+    }
     const warnings: string[] = [];
     for (const w of view.writable) {
       const problem = this.#writableProblem(w, uid, gid);
@@ -209,4 +213,24 @@ export class AgentSandboxes {
     this.#o.log(`agent ${id}: restarting into a new sandbox (${reason})`);
     this.#o.restart(id);
   }
+}
+
+/**
+ * Why uid:gid (no supplementary groups: a dynamic uid has none) cannot chdir into `dir` — the
+ * first directory on the way without search permission for it — or "" when it can.
+ */
+function untraversable(dir: string, uid: number, gid: number): string {
+  const parts = dir.split("/").filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const p = "/" + parts.slice(0, i).join("/");
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return `${p} does not exist`;
+    }
+    const x = st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001;
+    if ((st.mode & x) === 0) return `${p} is mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}`;
+  }
+  return "";
 }

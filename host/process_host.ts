@@ -266,7 +266,8 @@ export class ProcessHost implements AgentHost {
       return this.sandboxes.launch(id, spec, user, env, policy);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      return this.#fail(err.code === "ENOENT" ? ERRNO.ENOENT : ERRNO.EINVAL, `Cannot start agent ${id}: ${err.message}`);
+      const code = err.code === "ENOENT" ? ERRNO.ENOENT : err.code === "EACCES" ? ERRNO.EACCES : ERRNO.EINVAL;
+      return this.#fail(code, `Cannot start agent ${id}: ${err.message}`);
     }
   }
 

@@ -93,6 +93,12 @@ export async function startDaemon(t: Test, extraArgs: string[] = [], mountAt?: s
   // Sampling changes CPU and memory columns between two reads; tests of the tree's formats
   // and read consistency run without it unless they ask for a window.
   if (!extraArgs.includes("--window")) extraArgs = [...extraArgs, "--window", "0"];
+  // Agents run with the host as it is unless a test asks for sandboxes ("--sandbox", a marker
+  // of this harness, not a daemon flag): the suites of other features test those features;
+  // test/fs/sandbox.test.ts and the suites that opt in test them inside sandboxes.
+  const sandboxed = extraArgs.includes("--sandbox");
+  extraArgs = extraArgs.filter((a) => a !== "--sandbox");
+  if (!sandboxed && !extraArgs.includes("--no-sandbox")) extraArgs = [...extraArgs, "--no-sandbox"];
   // The whole suite can run against either FUSE backend: AGENTSYS_BACKEND=fuse-native npm test.
   if (process.env.AGENTSYS_BACKEND && !extraArgs.includes("--backend")) extraArgs = [...extraArgs, "--backend", process.env.AGENTSYS_BACKEND];
   const child = spawn(...clean(...runtime([BIN, "up", "--mount", mount, "--state", state, ...extraArgs])), { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });

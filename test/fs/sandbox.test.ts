@@ -65,7 +65,7 @@ async function workDir(t: Test): Promise<string> {
 }
 
 t.test("a hostile agent without capabilities gets nowhere", { skip, timeout: 60_000 }, async (t) => {
-  const d = await startDaemon(t, ["--grace", "500"]);
+  const d = await startDaemon(t, ["--sandbox", "--grace", "500"]);
   const port = await httpServer(t);
   const work = await workDir(t);
   await writeFile(join(work, "input"), "for the agent\n");
@@ -143,7 +143,7 @@ t.test("a hostile agent without capabilities gets nowhere", { skip, timeout: 60_
 });
 
 t.test("the same agent with capabilities granted gets what they say", { skip, timeout: 60_000 }, async (t) => {
-  const d = await startDaemon(t);
+  const d = await startDaemon(t, ["--sandbox"]);
   const port = await httpServer(t);
   const work = await workDir(t);
   const scoped = join(work, "scoped");
@@ -165,7 +165,7 @@ t.test("the same agent with capabilities granted gets what they say", { skip, ti
 });
 
 t.test("patches hold at once: FsBasic by a restart, NetClient at the next connection", { skip, timeout: 60_000 }, async (t) => {
-  const d = await startDaemon(t, ["--grace", "500"]);
+  const d = await startDaemon(t, ["--sandbox", "--grace", "500"]);
   const port = await httpServer(t);
   const work = await workDir(t);
   const scoped = join(work, "scoped");
@@ -197,7 +197,7 @@ t.test("patches hold at once: FsBasic by a restart, NetClient at the next connec
 });
 
 t.test("sandbox settings are validated like everything else", { skip, timeout: 60_000 }, async (t) => {
-  const d = await startDaemon(t);
+  const d = await startDaemon(t, ["--sandbox"]);
   const bad = await d.sh('echo "spawn 12 x none sandbox=maybe -- true" > "$M/ctl"');
   t.not(bad.code, 0, "an unknown sandbox value is refused");
   t.match((await d.sh('cat "$M/last_error"')).stdout, /sandbox/);
@@ -219,4 +219,38 @@ t.test("sandbox settings are validated like everything else", { skip, timeout: 6
   t.match(d.log(), /sandbox: bwrap/);
   const off = await startDaemon(t, ["--no-sandbox"]);
   t.match(off.log(), /sandbox: off \(--no-sandbox\)/);
+});
+
+t.test("inside the sandbox the shim and agents/self work, as the agent itself", { skip, timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t, ["--sandbox", "--backend", "devfuse"]);
+  t.equal((await d.sh('echo "spawn 301 other FsBasic -- sleep 1000" > "$M/ctl"')).code, 0);
+  // DocBasic only: dropping FsBasic would narrow the sandbox and restart the probe mid-run.
+  t.equal((await d.sh(`echo "spawn 300 probe DocBasic -- ${NODE} ${ROOT}fixtures/agents/shim-probe.mjs 301" > "$M/ctl"`)).code, 0);
+  let out = "";
+  t.ok(await until(async () => (out = (await d.sh('cat "$M/agents/300/log"')).stdout).includes("done"), 15_000), `the probe ran: ${out}`);
+  const got = new Map(out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { try: string; ret: number | string; text?: string }).map((r) => [r.try, r]));
+  const EPERM = -1;
+  t.equal(got.get("heartbeat self (agent 0)")?.ret, 0, "the shim answers the sandboxed agent as itself");
+  t.match(got.get("info self (agent 0)")?.text, /Agent ID: +300/);
+  t.equal(got.get("kill other")?.ret, EPERM, "and only for itself");
+  t.equal(got.get("add Capture to self")?.ret, EPERM);
+  t.equal(got.get("text: heartbeat self")?.ret, "ok", "agents/self/ctl");
+  t.equal(got.get("text: add Capture to self")?.ret, "EPERM", "its own policy file takes only drops");
+  t.equal(got.get("text: kill other")?.ret, "EACCES", "the daemon's /ctl is not the agent's to open");
+  t.match((await d.sh('cat "$M/agents/301/status"')).stdout, /State: +running/);
+  // A user who is neither the owner nor an agent may not use the looser modes.
+  const nobody = await d.sh(`setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo "+Capture" > "$M/agents/300/policy"; echo heartbeat > "$M/syscall"' 2>&1`);
+  t.match(nobody.stdout, /agents\/300\/policy: Permission denied/, "nobody: EACCES opening the agent's policy");
+  t.match((await d.sh('cat "$M/last_error"')).stdout, /\/syscall EACCES: \/syscall: only the daemon's owner, and agents for themselves, may write here/, "and writing the shim's file");
+  t.notMatch((await d.sh('cat "$M/agents/300/policy"')).stdout, /Capture/);
+});
+
+t.test("a working directory out of the agent's reach is refused at spawn, with the reason", { skip, timeout: 30_000 }, async (t) => {
+  const d = await startDaemon(t, ["--sandbox"]);
+  const closed = await mkdtemp(join(tmpdir(), "agentsys-sbx-closed-"));
+  t.teardown(() => rm(closed, { recursive: true, force: true }));
+  const r = await spawnJson(d, { agent_id: 18, name: "lost", cwd: closed, command: "sleep", args: ["100"] });
+  t.not(r.code, 0);
+  t.match(r.stderr, /Permission denied/);
+  t.match((await d.sh('cat "$M/last_error"')).stdout, new RegExp(`its working directory ${closed} is out of reach of its uid 1879048210: ${closed} is mode 700, owner 0`));
 });
