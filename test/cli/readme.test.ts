@@ -29,7 +29,7 @@ t.test("npm start: the demo fleet on a mounted tree, Ctrl-C cleans up", async (t
     await rm(dir, { recursive: true, force: true });
   });
 
-  t.ok(await until(() => /fleet .*demo\.yaml: 5 of 5 agents started/.test(log), 60_000, 100), `the demo fleet started\n${log}`);
+  t.ok(await until(() => /fleet .*demo\.yaml: 6 of 6 agents started/.test(log), 60_000, 100), `the demo fleet started\n${log}`);
   const cli = cliFor(mount);
   const status = await cli("status");
   t.match(status.stdout, /Active Agents: +[3-5]\n/);
@@ -46,6 +46,16 @@ t.test("npm start: the demo fleet on a mounted tree, Ctrl-C cleans up", async (t
     const spinner = all.find((a) => a.name === "spinner");
     return (crasher?.metrics.spawn_count ?? 0) >= 2 && spinner?.state === "throttled";
   }, 20_000, 250), "real activity: the crasher was restarted and the spinner throttled");
+  // README's sandbox walk-through: the fetcher is refused with the reason, then granted.
+  const fetcherLog = () => new Promise<string>((resolve) => {
+    let out = "";
+    const cat = spawn("cat", [join(mount, "agents/105/log")]);
+    cat.stdout.on("data", (b) => (out += b));
+    cat.once("exit", () => resolve(out));
+  });
+  t.ok(await until(async () => /403 \(NetClient not granted: agent 105 may not connect to example\.com:80 \(grant it: echo \+NetClient > agents\/105\/policy\)\)/.test(await fetcherLog()), 20_000, 250), "the denial says which capability would allow it");
+  t.equal((await cli("policy-update", "105", "+NetClient")).code, 0);
+  t.ok(await until(async () => /: (502|200)\b/.test((await fetcherLog()).split("\n").filter(Boolean).pop() ?? ""), 20_000, 250), "granted: its next connection goes past the policy");
   const pids = (JSON.parse((await cli("list", "--json")).stdout) as { pid: number }[]).map((a) => a.pid).filter((p) => p > 0);
 
   process.kill(-child.pid!, "SIGINT");
