@@ -1,4 +1,4 @@
-import { ERRNO, errnoName, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
+import { ERRNO, errnoName, OpRate, type AgentHost, type AgentSupervisor, type AuditRecord, type JsonContext } from "../lib/mod.ts";
 import { applyRecords, applyTextCommands, decodeRequests, NO_DIGEST, quoteToken, redactCommandText, SELF_VERBS, splitShellWords, type DispatchContext, type SecretDigest, type TextOutcome } from "../syscalls/mod.ts";
 import { DEFAULT_MAX_WRITE, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type FsCaller, type FsOps } from "./backend.ts";
 import { BYTE_RENDERERS, RENDERERS } from "./file_render.ts";
@@ -78,6 +78,7 @@ export class AgentFs implements FsOps {
   readonly #digest: SecretDigest;
   readonly #redact: (text: string) => string;
   readonly #readGid: number | undefined;
+  readonly #opRate = new OpRate();
   #nextFh = 1;
   #caller: FsCaller | null = null;
   readonly #started = new Date();
@@ -218,6 +219,12 @@ export class AgentFs implements FsOps {
     this.#ctx.caller = { via: `${path}[${cls}]`, ...(this.#caller ? { uid: this.#caller.uid, pid: this.#caller.pid } : {}), ...(agentId !== undefined ? { agentId } : {}) };
     const via = this.#ctx.caller.via!;
     h.pending = null;
+    if (agentId !== undefined) {
+      const rate = this.#sup.policy.policyOf(agentId)?.scope.max_ops_per_sec ?? 0;
+      if (!this.#opRate.take(agentId, rate, performance.now())) {
+        return this.#reject(path, h, ERRNO.EAGAIN, `agent ${agentId} is over its scope max_ops_per_sec=${rate}: try again later`, "");
+      }
+    }
     // Opened thanks to the looser modes above by someone who is neither the daemon's owner nor
     // an agent (nor the agent's user at its own ctl): refused.
     if (this.#caller && this.#caller.uid !== this.#uid && this.#caller.uid !== 0 && agentId === undefined && h.kind !== "agentCtl") {

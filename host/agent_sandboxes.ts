@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CAP, capabilityMask, compareViews, netRuleFor, parseNetAllowlist, sandboxView, type AgentSpec, type AgentSupervisor, type SandboxView } from "../lib/mod.ts";
+import { dirname, join } from "node:path";
+import { CAP, capabilityMask, compareViews, isBeneath, netRuleFor, parseNetAllowlist, sandboxView, type AgentSpec, type AgentSupervisor, type SandboxView } from "../lib/mod.ts";
 import { NetProxy } from "./net_proxy.ts";
 import { proxyEnv, sandboxArgv, which, type SandboxSupport } from "./sandbox.ts";
 
@@ -105,12 +105,17 @@ export class AgentSandboxes {
       if (DYNAMIC_UID_BASE + id > DYNAMIC_UID_MAX) throw new Error(`agent id ${id} is too large for a dynamic uid: give it a "user" or "sandbox: none"`);
       uid = gid = DYNAMIC_UID_BASE + id;
     }
+    if (this.#o.mountPath && isBeneath(cwd, this.#o.mountPath)) throw new Error(`its working directory ${cwd} is inside the tree: give it one outside ${this.#o.mountPath}`);
     if (uid !== undefined && uid !== 0) {
       const blocked = untraversable(cwd, uid, gid!);
       if (blocked) throw Object.assign(new Error(`its working directory ${cwd} is out of reach of its uid ${uid}: ${blocked} — open it up (chmod o+x), give the agent a user who can, or "sandbox: none"`), { code: "EACCES" });
+      // The parent only: a synchronous stat of its own mount would deadlock the daemon.
+      const tree = this.#o.mountPath ? untraversable(dirname(this.#o.mountPath), uid, gid!) : "";
+      if (tree) throw Object.assign(new Error(`the tree's mountpoint ${this.#o.mountPath} is out of reach of its uid ${uid}: ${tree} — mount the tree where agents can reach it (the default /run/agentsys is)`), { code: "EACCES" });
     }
     const warnings: string[] = [];
     for (const w of view.writable) {
+      if (this.#o.mountPath && isBeneath(w, this.#o.mountPath)) continue; // never stat our own mount
       const problem = this.#writableProblem(w, uid, gid);
       if (problem) warnings.push(problem);
     }

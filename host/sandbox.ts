@@ -69,17 +69,19 @@ export function sandboxArgv(s: SandboxSupport, r: SandboxRequest): string[] {
     a.push("--dev-bind", p, p);
     rw.push(p);
   }
+  // Nothing beneath the tree is stat'ed: a synchronous call into our own mount deadlocks.
+  const inTree = (p: string) => r.mountPath !== undefined && isBeneath(p, r.mountPath);
   const seen = (p: string) => [...r.view.readable, ...r.view.writable, ...SYSTEM_DIRS].some((d) => isBeneath(p, d));
   // The command and any file a path-like argument names (a script) are the operator's
   // choice, not the agent's: they are shown read-only even outside the rest of the view.
-  const named = [r.command, ...r.args].filter((p) => p.includes("/")).map((p) => resolve(r.cwd, p)).filter((p) => isFile(p) && !seen(p));
+  const named = [r.command, ...r.args].filter((p) => p.includes("/")).map((p) => resolve(r.cwd, p)).filter((p) => !inTree(p) && !seen(p) && isFile(p));
   for (const p of [...r.view.readable, ...named]) {
-    if (!existsSync(p)) continue;
+    if (inTree(p) || !existsSync(p)) continue;
     a.push("--ro-bind", p, p);
     ro.push(p);
   }
   for (const p of r.view.writable) {
-    if (!existsSync(p)) continue;
+    if (inTree(p) || !existsSync(p)) continue;
     a.push("--bind", p, p);
     rw.push(p);
   }

@@ -49,3 +49,4 @@ export { auditLine, type AuditRecord } from "./audit_record.ts";
 export * from "./sandbox_view.ts";
 export * from "./scope_check.ts";
 export * from "./net_allowlist.ts";
+export * from "./op_rate.ts";

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import t from "tap";
-import { sh, startDaemon } from "./daemon.ts";
+import { CALLERS_KNOWN, sh, startDaemon } from "./daemon.ts";
 
 /**
  * Access control (SPEC §9) as the kernel enforces it with default_permissions:
@@ -52,7 +52,8 @@ t.test("unprivileged users: read yes, control no; an agent acts only on itself",
   t.match(lift.stderr, /Operation not permitted/, "nor lift its own limits (EPERM: self-service verbs only)");
   t.match((await as(a, "echo +Capture > $M/agents/100/policy")).stderr, /Permission denied/, "nor grant itself capabilities");
   const stat = await d.sh("stat -c '%U %a' $M/agents/100/ctl $M/agents/100/policy $M/ctl");
-  t.equal(stat.stdout, `${a} 200\nroot 644\nroot 600\n`, "owners and modes");
+  // SPEC §9: the agent's user owns its policy too, where the daemon can tell who writes.
+  t.equal(stat.stdout, `${a} 200\n${CALLERS_KNOWN ? a : "root"} 644\nroot 600\n`, "owners and modes");
   const caps = await d.sh("grep 'Capability list' $M/agents/100/policy");
   t.equal(caps.stdout, "Capability list: (none)\n", "nothing changed");
   const audit = await d.sh("grep -cF 'EPERM via=/agents/100/ctl[agent-user:' $M/audit");

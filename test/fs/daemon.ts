@@ -173,3 +173,9 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Does the daemon startDaemon() starts name its callers (the /dev/fuse backend: as root, under
+ * Deno, or asked for)? Then `syscall` is 0666 and an agent's `policy` its user's (SPEC §9).
+ */
+export const CALLERS_KNOWN = process.env.AGENTSYS_BACKEND ? process.env.AGENTSYS_BACKEND === "devfuse" : process.getuid?.() === 0 || process.env.AGENTSYS_RUNTIME === "deno";

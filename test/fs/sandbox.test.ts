@@ -254,3 +254,15 @@ t.test("a working directory out of the agent's reach is refused at spawn, with t
   t.match(r.stderr, /Permission denied/);
   t.match((await d.sh('cat "$M/last_error"')).stdout, new RegExp(`its working directory ${closed} is out of reach of its uid 1879048210: ${closed} is mode 700, owner 0`));
 });
+
+t.test("scope.max_ops_per_sec: past its rate on the tree, the agent gets EAGAIN", { skip, timeout: 30_000 }, async (t) => {
+  const d = await startDaemon(t, ["--sandbox"]);
+  const loop = 'for i in $(seq 30); do if echo heartbeat > "$AGENTSYS_ROOT/agents/self/ctl"; then echo ok; else echo refused; fi; done 2>&1; sleep 30';
+  t.equal((await spawnJson(d, { agent_id: 19, name: "chatty", scope: { max_ops_per_sec: 5 }, command: "sh", args: ["-c", loop] })).code, 0);
+  let out = "";
+  t.ok(await until(async () => (out = (await d.sh('cat "$M/agents/19/log"')).stdout).split("\n").filter((l) => l === "ok" || l === "refused").length === 30, 10_000));
+  const ok = out.split("\n").filter((l) => l === "ok").length;
+  t.ok(ok >= 5 && ok <= 8, `a burst of 5, then 5 a second: ${ok} of 30 went through`);
+  t.ok(out.split("\n").filter((l) => l === "refused").length >= 22, "the rest were refused");
+  t.match((await d.sh('cat "$M/last_error"')).stdout, /EAGAIN: agent 19 is over its scope max_ops_per_sec=5/);
+});
