@@ -100,6 +100,7 @@ export function sandboxArgv(s: SandboxSupport, r: SandboxRequest): string[] {
     for (const p of rw) a.push("--rw", p);
     if (s.landlock >= 6) a.push("--scope-signals");
   }
+  a.push("--seccomp");
   if (r.netDir) a.push("--relay", `${PROXY_PORT}:${SANDBOX_NET_DIR}/proxy.sock`);
   a.push("--", r.command, ...r.args);
   return a;

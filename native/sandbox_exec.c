@@ -7,7 +7,7 @@
  *             ignore SIGTERM/SIGINT/SIGHUP and exec bwrap: a graceful stop of the agent's
  *             process group then reaches the agent, not bwrap (whose death SIGKILLs the sandbox);
  *   inside:   agentsys-sandbox-exec [--fsize N] [--ro P]… [--rw P]… [--scope-signals]
- *                                   [--landlock-required] [--relay PORT:SOCKET]… -- command args…
+ *                                   [--landlock-required] [--seccomp] [--relay PORT:SOCKET]… -- command args…
  *             put the default signal dispositions back, set no_new_privs, RLIMIT_FSIZE, a
  *             Landlock ruleset, start the relay child, and exec the command.
  *
@@ -16,6 +16,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -126,6 +133,105 @@ static int apply_landlock(int abi, const char **ro, int nro, const char **rw, in
   close(rs);
   return 0;
 }
+
+/* ---- seccomp (x86_64 and aarch64 syscall numbers come from <sys/syscall.h>) ---- */
+#if defined(__x86_64__)
+#define SECCOMP_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SECCOMP_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef SECCOMP_ARCH
+#define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n)) /* little-endian low word */
+#define LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define DENY RET(SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+#define ALLOW RET(SECCOMP_RET_ALLOW)
+/* if (A == nr) return EPERM; */
+#define BLOCK(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), DENY
+
+static void apply_seccomp(void) {
+  struct sock_filter f[] = {
+      LD(offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0),
+      RET(SECCOMP_RET_KILL_PROCESS),
+      LD(offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+      /* x32 syscalls (bit 30) would bypass the numbers below */
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+      DENY,
+#endif
+      /* clone3's flags live in memory a filter cannot read: ENOSYS makes libc fall back to clone */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+      RET(SECCOMP_RET_ERRNO | ENOSYS),
+      BLOCK(SYS_ptrace),
+      BLOCK(SYS_process_vm_readv),
+      BLOCK(SYS_process_vm_writev),
+      BLOCK(SYS_mount),
+      BLOCK(SYS_umount2),
+      BLOCK(SYS_pivot_root),
+      BLOCK(SYS_fsopen),
+      BLOCK(SYS_fsconfig),
+      BLOCK(SYS_fsmount),
+      BLOCK(SYS_fspick),
+      BLOCK(SYS_move_mount),
+      BLOCK(SYS_open_tree),
+      BLOCK(SYS_mount_setattr),
+      BLOCK(SYS_unshare),
+      BLOCK(SYS_setns),
+      BLOCK(SYS_keyctl),
+      BLOCK(SYS_add_key),
+      BLOCK(SYS_request_key),
+      BLOCK(SYS_bpf),
+      BLOCK(SYS_perf_event_open),
+      BLOCK(SYS_userfaultfd),
+      BLOCK(SYS_kexec_load),
+      BLOCK(SYS_kexec_file_load),
+      BLOCK(SYS_init_module),
+      BLOCK(SYS_finit_module),
+      BLOCK(SYS_delete_module),
+      BLOCK(SYS_open_by_handle_at),
+      BLOCK(SYS_name_to_handle_at),
+      BLOCK(SYS_swapon),
+      BLOCK(SYS_swapoff),
+      BLOCK(SYS_reboot),
+      BLOCK(SYS_acct),
+      BLOCK(SYS_quotactl),
+      BLOCK(SYS_chroot),
+      /* clone(flags, …): no new namespaces (flags are arg 0 on x86_64 and aarch64) */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
+      LD(ARG_LO(0)),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+               CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                   CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME,
+               0, 1),
+      DENY,
+      ALLOW,
+      /* socket(domain, type, protocol): no AF_PACKET; AF_NETLINK only NETLINK_ROUTE (getifaddrs) */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 7),
+      LD(ARG_LO(0)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_PACKET, 3, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 3),
+      LD(ARG_LO(2)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_ROUTE, 1, 0),
+      DENY,
+      ALLOW,
+      /* ioctl(fd, TIOCSTI / TIOCLINUX): no typing into the controlling terminal */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 5),
+      LD(ARG_LO(1)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1),
+      DENY,
+      ALLOW,
+      ALLOW,
+  };
+  struct sock_fprog prog_ = {.len = (unsigned short)(sizeof f / sizeof *f), .filter = f};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog_) != 0)
+    die("seccomp(SET_MODE_FILTER): %s", strerror(errno));
+}
+#else
+static void apply_seccomp(void) { die("--seccomp: not supported on this architecture"); }
+#endif
 
 /* ---- The relay: 127.0.0.1:PORT inside → the daemon's unix socket, for every connection. ---- */
 
@@ -313,7 +419,7 @@ static long parse_num(const char *s, const char *what, long max) {
 
 int main(int argc, char **argv) {
   const char *ro[MAX_PATHS], *rw[MAX_PATHS];
-  int nro = 0, nrw = 0, hold = 0, scope = 0, required = 0, fs = 0;
+  int nro = 0, nrw = 0, hold = 0, scope = 0, required = 0, fs = 0, seccomp = 0;
   long long fsize = -1;
   struct relay relays[MAX_RELAYS];
   int nrelay = 0;
@@ -335,6 +441,8 @@ int main(int argc, char **argv) {
       hold = 1;
     } else if (strcmp(a, "--scope-signals") == 0) {
       scope = 1;
+    } else if (strcmp(a, "--seccomp") == 0) {
+      seccomp = 1;
     } else if (strcmp(a, "--landlock-required") == 0) {
       required = 1;
     } else if (strcmp(a, "--fsize") == 0 && has_arg) {
@@ -391,6 +499,8 @@ int main(int argc, char **argv) {
       }
     }
     start_relays(relays, nrelay);
+    /* Last, so that nothing above needs a syscall it takes away. */
+    if (seccomp) apply_seccomp();
   }
   execvp(argv[i], &argv[i]);
   int e = errno;

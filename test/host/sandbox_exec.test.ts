@@ -79,6 +79,16 @@ t.test("--scope-signals: no signal leaves the domain", { skip: skip || (LANDLOCK
   t.match(r.stdout, /inside-ok/, "its own processes: allowed");
 });
 
+t.test("--seccomp: no namespaces, mounts, ptrace or keyrings; threads still work", { skip }, async (t) => {
+  const r = await run(EXEC, ["--seccomp", "--", "sh", "-c", "unshare -U true 2>&1; mount -t tmpfs x /tmp 2>&1; echo end"]);
+  t.match(r.stdout, /unshare failed: Operation not permitted/);
+  t.match(r.stdout, /mount: .*(permission denied|must be superuser|Operation not permitted)/i);
+  const ptrace = await run(EXEC, ["--seccomp", "--", "/usr/bin/python3", "-c", "import ctypes,os\nl=ctypes.CDLL(None,use_errno=True)\nprint(l.ptrace(0,0,0,0), os.strerror(ctypes.get_errno()))"]);
+  t.match(ptrace.stdout, /^-1 Operation not permitted/, "PTRACE_TRACEME: EPERM");
+  const node = await run(EXEC, ["--seccomp", "--", "/usr/bin/env", "-u", "NODE_OPTIONS", process.execPath, "-e", 'new (require("worker_threads").Worker)("console.log(\'worker ok\')", { eval: true })']);
+  t.equal(node.stdout.trim(), "worker ok", "Node with a worker thread (clone3 → ENOSYS → clone)");
+});
+
 t.test("--hold-signals for bwrap, the defaults back for the agent", { skip }, async (t) => {
   // The outer role ignores SIGTERM; the inner one (what runs inside bwrap) restores it.
   const outer = spawn(EXEC, ["--hold-signals", "--", "sleep", "30"], { stdio: "ignore" });
