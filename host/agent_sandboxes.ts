@@ -209,6 +209,8 @@ export class AgentSandboxes {
     const spec = this.#o.sup.specOf(id);
     const p = this.#o.sup.policy.policyOf(id);
     if (!r || !spec || !p || !this.#o.sup.getAgent(id)?.active) return;
+    // Tunnels opened under the old policy do not outlive NetClient.
+    if (!this.#o.sup.policy.checkCapability(id, CAP.NetClient)) this.#proxy?.dropConnections(id);
     const next = sandboxView(p.capability_mask, p.scope, spec.cwd ?? process.cwd());
     const { narrower, wider } = compareViews(r.view, next);
     r.pending = wider;

@@ -97,6 +97,11 @@ export class NetProxy {
     await rm(l.path, { force: true });
   }
 
+  /** End agent `agentId`'s open connections (its NetClient was revoked); the socket stays. */
+  dropConnections(agentId: number): void {
+    for (const s of this.#listeners.get(agentId)?.sockets ?? []) s.destroy();
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all([...this.#listeners.keys()].map((id) => this.close(id)));
   }

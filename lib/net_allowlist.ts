@@ -152,21 +152,32 @@ function compressIpv6(full: string): string {
 }
 
 /**
- * The first rule that lets a connection to host:port through, or undefined. `host` is what the
- * agent asked for (a name or an address literal, IPv6 with or without brackets).
+ * The most specific rule that lets a connection to host:port through, or undefined: an exact
+ * address or name before a suffix (the longest first) before `*`, and a rule with a port before
+ * one without — so `*,127.0.0.1` still names 127.0.0.1 exactly, which the proxy's private-address
+ * rule needs. `host` is what the agent asked for (a name or an address literal, IPv6 with or
+ * without brackets).
  */
 export function netRuleFor(rules: readonly NetRule[], host: string, port: number): NetRule | undefined {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
   const v4 = canonicalIpv4(h);
   const v6 = v4 === null && h.includes(":") ? canonicalIpv6(h) : null;
+  let best: NetRule | undefined;
+  let bestScore = -1;
   for (const r of rules) {
     if (r.port !== "*" && r.port !== port) continue;
-    if (r.kind === "any") return r;
-    if (r.kind === "ipv4" && v4 === r.host) return r;
-    if (r.kind === "ipv6" && v6 === r.host) return r;
-    if (v4 !== null || v6 !== null) continue;
-    if (r.kind === "name" && h === r.host) return r;
-    if (r.kind === "suffix" && h.endsWith(`.${r.host}`)) return r;
+    let score: number;
+    if (r.kind === "any") score = 0;
+    else if ((r.kind === "ipv4" && v4 === r.host) || (r.kind === "ipv6" && v6 === r.host)) score = 3000;
+    else if (v4 !== null || v6 !== null) continue;
+    else if (r.kind === "name" && h === r.host) score = 3000;
+    else if (r.kind === "suffix" && h.endsWith(`.${r.host}`)) score = 1 + r.host.length;
+    else continue;
+    if (r.port !== "*") score += 0.5;
+    if (score > bestScore) {
+      best = r;
+      bestScore = score;
+    }
   }
-  return undefined;
+  return best;
 }

@@ -62,6 +62,9 @@ t.test("netRuleFor() matches host and port", async (t) => {
   t.equal(netRuleFor(rules("*.example.com"), "1.2.3.4", 80), undefined, "an address never matches a name rule");
   t.equal(netRuleFor([], "api.example.com", 443), undefined, "an empty list allows nothing");
   t.ok(netRuleFor(rules("*"), "anything.test", 1));
+  t.match(netRuleFor(rules("*,127.0.0.1"), "127.0.0.1", 80), { kind: "ipv4" }, "the most specific rule wins: an exact address over *");
+  t.match(netRuleFor(rules("*.org,*.pypi.org:443,files.pypi.org"), "files.pypi.org", 443), { kind: "name" });
+  t.match(netRuleFor(rules("*.org,*.pypi.org:443"), "files.pypi.org", 443), { kind: "suffix", host: "pypi.org" }, "the longest suffix");
 });
 
 t.test("canonicalIpv6() expands every spelling to one", async (t) => {
