@@ -134,6 +134,19 @@ export class AgentSandboxes {
     return { command: s.launcher, args: ["--hold-signals", "--", s.bwrap, ...args], env: { ...env, ...proxyEnv(), HOME: home }, uid, gid };
   }
 
+  /**
+   * A process an earlier daemon started in a sandbox (its command line is bwrap's, running the launcher), now
+   * re-adopted: it keeps that sandbox; this daemon does not serve its proxy socket (the earlier
+   * daemon's directory went with it), so it has no network until its next start.
+   */
+  adopted(id: number, uid: number, cmdline: string): void {
+    if (!this.#o.support || !cmdline.includes(` -- ${this.#o.support.launcher} `)) return; // bwrap … -- launcher … -- command
+    const spec = this.#o.sup.specOf(id);
+    const p = this.#o.sup.policy.policyOf(id);
+    const view = sandboxView(p?.capability_mask ?? 0, p?.scope ?? {}, spec?.cwd ?? process.cwd());
+    this.#running.set(id, { view, uid, pending: [], warnings: ["re-adopted from an earlier daemon: no network until its next start"] });
+  }
+
   /** The `Sandbox:` line of agents/<id>/status. */
   describe(id: number): string {
     const r = this.#running.get(id);

@@ -318,6 +318,7 @@ export class ProcessHost implements AgentHost {
     this.#children.set(id, child);
     const uid = readProcStatus(pid)?.uid ?? -1;
     if (uid >= 0 && uid !== process.getuid?.()) this.#uids.set(id, uid);
+    this.sandboxes.adopted(id, uid, identity.cmdline);
     this.#cgroup?.attachPidsSync(id, pid);
     if (this.#cgroup) {
       const cg = this.#cgroup;

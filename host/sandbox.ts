@@ -62,7 +62,7 @@ export interface SandboxRequest {
 
 /** `bwrap … -- launcher … -- command args`: what to spawn instead of the agent's command. */
 export function sandboxArgv(s: SandboxSupport, r: SandboxRequest): string[] {
-  const a = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", ...systemBinds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"];
+  const a = ["--unshare-all", "--unshare-user", "--disable-userns", ...systemBinds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"];
   const ro: string[] = [...SYSTEM_DIRS, ...SYSTEM_LINKS.filter(isDir), "/proc", "/dev"];
   const rw: string[] = ["/tmp"];
   for (const d of r.view.devices) for (const p of devicePaths(d)) {

@@ -266,3 +266,20 @@ t.test("scope.max_ops_per_sec: past its rate on the tree, the agent gets EAGAIN"
   t.ok(out.split("\n").filter((l) => l === "refused").length >= 22, "the rest were refused");
   t.match((await d.sh('cat "$M/last_error"')).stdout, /EAGAIN: agent 19 is over its scope max_ops_per_sec=5/);
 });
+
+t.test("a sandboxed agent left running by --keep-agents is re-adopted in its sandbox", { skip, timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t, ["--sandbox", "--keep-agents"]);
+  t.equal((await d.sh('echo "spawn 20 kept none -- sleep 1000" > "$M/ctl"')).code, 0);
+  const pid = (await agentJson(d)).agents.find((a) => a.agent_id === 20)!.pid;
+  t.teardown(() => {
+    try {
+      process.kill(-pid, "SIGKILL"); // a pid this test started (through its daemon)
+    } catch {
+      /* gone */
+    }
+  });
+  t.equal(await d.stop("SIGTERM"), 0);
+  const again = await startDaemon(t, ["--sandbox"], d.mount);
+  t.ok(await until(async () => (await agentJson(again)).agents.find((a) => a.agent_id === 20)?.pid === pid, 10_000), "re-adopted, same process");
+  t.match((await again.sh('cat "$M/agents/20/status"')).stdout, /Sandbox: bwrap\S* uid=1879048212 \(warning: re-adopted from an earlier daemon: no network until its next start\)/);
+});
