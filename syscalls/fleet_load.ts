@@ -1,6 +1,6 @@
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
-import type { AgentSpec, DependencySpec } from "../lib/mod.ts";
+import { scopeProblem, type AgentSpec, type DependencySpec } from "../lib/mod.ts";
 import { Fleet, type FleetAgent, type FleetDefaults } from "./fleet_schema.ts";
 import { explain } from "./schema_explain.ts";
 
@@ -60,6 +60,8 @@ export function loadFleet(text: string, file: string, baseDir: string): FleetPla
   fleet.agents.forEach((a, i) => {
     if (byName.has(a.name)) throw new FleetError(`${where(["agents", i, "name"])}: name "${a.name}" is already used by agents[${byName.get(a.name)}]`);
     byName.set(a.name, i);
+    const scopeBad = a.scope ? scopeProblem(a.scope) : "";
+    if (scopeBad) throw new FleetError(`${where(["agents", i, "scope"])}: ${scopeBad}`);
     if (a.agent_id) {
       if (byId.has(a.agent_id)) throw new FleetError(`${where(["agents", i, "agent_id"])}: agent_id ${a.agent_id} is already used by agents[${byId.get(a.agent_id)}]`);
       byId.set(a.agent_id, i);

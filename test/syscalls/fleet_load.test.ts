@@ -59,5 +59,9 @@ t.test("errors name the file, the line and the field", async (t) => {
   t.match(error("agents:\n  - name: a\n    depends_on: [a]\n"), /cannot depend on itself/);
   t.match(error("agents:\n  - name: a\n    depends_on: [b]\n  - name: b\n    depends_on: [c]\n  - name: c\n    depends_on: [a]\n"), /dependency cycle a → b → c → a/);
   t.match(error("agents:\n  - name: a\n    name: b\n"), /^f\.yaml:3: .*[Mm]ap keys must be unique/);
+  t.match(error("agents:\n  - name: a\n    sandbox: maybe\n"), /^f\.yaml:3: agents\[0\]\.sandbox: /, "sandbox is auto or none");
+  t.match(error("agents:\n  - name: a\n    scope: { net: \"exa mple.com\" }\n"), /^f\.yaml:3: agents\[0\]\.scope: scope net=exa mple\.com: entry "exa mple\.com": .* not a DNS name/);
+  t.match(error("agents:\n  - name: a\n    scope: { docs: [relative] }\n"), /^f\.yaml:3: agents\[0\]\.scope\.docs\[0\]: /, "docs are absolute paths");
+  t.equal(load("agents:\n  - name: a\n    sandbox: none\n    scope: { net: \"*.pypi.org:443\", docs: [/srv/d] }\n").agents[0].spec.sandbox, "none");
   t.match(error("agents:\n  - name: a\n    max_restarts: -1\n"), /^f\.yaml:3: agents\[0\]\.max_restarts: expected integer to be greater or equal to 0, got -1/);
 });
