@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { agentsJson, AgentSupervisor, errnoName, renderMetrics, type DaemonInfo } from "../lib/mod.ts";
 import { AgentLogs, CgroupV1, createSecretDigest, detectSandbox, Durability, Journal, loadAuditKey, ProcessHost, secureStateDir, stateFileMode } from "../host/mod.ts";
 import { applyTextCommands, redactCommandText, type FleetPlan } from "../syscalls/mod.ts";
@@ -105,7 +108,7 @@ export const UP_COMMAND: CliCommand = {
         `processes by ${cgroup?.pidsRoot ? `cgroup v1 pids.max=${pidsMax || "max"} (${cgroup.pidsRoot})` : "process group only (no writable cgroup pids hierarchy)"}`,
     );
     const sandbox = args.flags["no-sandbox"] === true ? { unavailable: "--no-sandbox" } : detectSandbox();
-    const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs, sandbox: "unavailable" in sandbox ? null : sandbox, sandboxOff: "unavailable" in sandbox ? sandbox.unavailable : undefined });
+    const host = new ProcessHost(sup, { mountPath: mountpoint, log, windowMs, graceMs, cgroup, logs, sandbox: "unavailable" in sandbox ? null : sandbox, sandboxOff: "unavailable" in sandbox ? sandbox.unavailable : undefined, sandboxNetDir: sandboxNetDir(stateDir) });
     log(host.sandboxes.summary());
     // The journal: what survives a restart. A state directory that cannot hold it
     // is an error before anything is mounted. --ephemeral: state in memory only.
@@ -204,6 +207,15 @@ export const UP_COMMAND: CliCommand = {
     return done;
   },
 };
+
+/**
+ * The agents' proxy sockets: outside the state directory (0700: an agent's bwrap, running as the
+ * agent, must reach its socket's directory), named after it so each daemon has its own and a
+ * successor clears what a killed one left.
+ */
+function sandboxNetDir(stateDir: string): string {
+  return join(tmpdir(), `agentsys-net-${createHash("sha256").update(resolve(stateDir)).digest("hex").slice(0, 16)}`);
+}
 
 /** Refuse to start on a state directory a live daemon holds (its pid file names it). */
 async function refuseIfStateInUse(stateDir: string): Promise<void> {

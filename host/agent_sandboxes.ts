@@ -32,6 +32,8 @@ export interface AgentSandboxesOptions {
   reason?: string;
   mountPath?: string;
   log: (line: string) => void;
+  /** Where the agents' proxy sockets live (one directory per agent, 0711 above them); default: a new temporary directory. */
+  netRoot?: string;
   /** Restart an agent into a new sandbox (the host's manual restart, audited here). */
   restart: (id: number) => void;
 }
@@ -55,7 +57,11 @@ export class AgentSandboxes {
     if (o.support) {
       // One directory per daemon, 0711: an agent's bwrap (its own uid) must reach its own
       // socket directory (0700, the agent's) inside, and list nothing.
-      this.#netRoot = mkdtempSync(join(tmpdir(), "agentsys-net-"));
+      // Named after the state directory, not random: a daemon killed with -9 leaves at most one
+      // behind, and the next daemon on the same state directory takes it over — the agents it
+      // re-adopts have their directory bound in, so it serves their sockets again.
+      this.#netRoot = o.netRoot ?? mkdtempSync(join(tmpdir(), "agentsys-net-"));
+      mkdirSync(this.#netRoot, { recursive: true, mode: 0o711 });
       chmodSync(this.#netRoot, 0o711);
       this.#proxy = new NetProxy({ decide: (id, host, port) => this.#decide(id, host, port), log: o.log });
       this.#proxy.onRefusal((id, r) => this.#refused(id, r));
@@ -135,16 +141,24 @@ export class AgentSandboxes {
   }
 
   /**
-   * A process an earlier daemon started in a sandbox (its command line is bwrap's, running the launcher), now
-   * re-adopted: it keeps that sandbox; this daemon does not serve its proxy socket (the earlier
-   * daemon's directory went with it), so it has no network until its next start.
+   * A process an earlier daemon started in a sandbox (its command line is bwrap's, running the
+   * launcher), now re-adopted: it keeps that sandbox, and its proxy socket is served again in
+   * the directory bound into it.
    */
   adopted(id: number, uid: number, cmdline: string): void {
     if (!this.#o.support || !cmdline.includes(` -- ${this.#o.support.launcher} `)) return; // bwrap … -- launcher … -- command
     const spec = this.#o.sup.specOf(id);
     const p = this.#o.sup.policy.policyOf(id);
     const view = sandboxView(p?.capability_mask ?? 0, p?.scope ?? {}, spec?.cwd ?? process.cwd());
-    this.#running.set(id, { view, uid, pending: [], warnings: ["re-adopted from an earlier daemon: no network until its next start"] });
+    const netDir = join(this.#netRoot!, String(id));
+    let warnings: string[] = [];
+    try {
+      statSync(netDir);
+      void this.#proxy!.listen(id, join(netDir, "proxy.sock"), uid, uid).catch((e: Error) => this.#o.log(`agent ${id}: no proxy socket: ${e.message}`));
+    } catch {
+      warnings = ["re-adopted without its proxy directory: no network until its next start"];
+    }
+    this.#running.set(id, { view, uid, pending: [], warnings });
   }
 
   /** The `Sandbox:` line of agents/<id>/status. */
@@ -173,9 +187,10 @@ export class AgentSandboxes {
     if (this.#netRoot) rmSync(join(this.#netRoot, String(id)), { recursive: true, force: true });
   }
 
-  async close(): Promise<void> {
+  /** `keepAgents`: they run on, so their socket directories stay for the next daemon. */
+  async close(keepAgents = false): Promise<void> {
     await this.#proxy?.closeAll();
-    if (this.#netRoot) rmSync(this.#netRoot, { recursive: true, force: true });
+    if (this.#netRoot && !keepAgents) rmSync(this.#netRoot, { recursive: true, force: true });
   }
 
   /**

@@ -32,6 +32,8 @@ export interface ProcessHostOptions {
    */
   sandbox?: SandboxSupport | null;
   sandboxOff?: string;
+  /** The proxy sockets' directory (AgentSandboxes' netRoot). */
+  sandboxNetDir?: string;
 }
 
 /**
@@ -82,6 +84,7 @@ export class ProcessHost implements AgentHost {
       support: options.sandbox ?? null,
       reason: options.sandboxOff,
       mountPath: options.mountPath,
+      netRoot: options.sandboxNetDir,
       log: this.#log,
       restart: (id) => {
         if (sup.restart(id) < 0) this.#log(`agent ${id}: restart into a new sandbox failed: ${sup.lastReason}`);
@@ -440,7 +443,7 @@ export class ProcessHost implements AgentHost {
       for (const t of this.#timers) clearTimeout(t);
       for (const child of this.#children.values()) child.unref();
       this.#spawner.close();
-      await this.sandboxes.close();
+      await this.sandboxes.close(true);
       return;
     }
     for (const id of this.#throttle.ids()) this.#throttle.end(id, true);

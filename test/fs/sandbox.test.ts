@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { existsSync } from "node:fs";
 import { chmod, chown, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -281,5 +283,17 @@ t.test("a sandboxed agent left running by --keep-agents is re-adopted in its san
   t.equal(await d.stop("SIGTERM"), 0);
   const again = await startDaemon(t, ["--sandbox"], d.mount);
   t.ok(await until(async () => (await agentJson(again)).agents.find((a) => a.agent_id === 20)?.pid === pid, 10_000), "re-adopted, same process");
-  t.match((await again.sh('cat "$M/agents/20/status"')).stdout, /Sandbox: bwrap\S* uid=1879048212 \(warning: re-adopted from an earlier daemon: no network until its next start\)/);
+  t.match((await again.sh('cat "$M/agents/20/status"')).stdout, /Sandbox: bwrap\S* uid=1879048212\n/, "still in its sandbox");
+  t.equal((await again.sh('echo "+NetClient" > "$M/agents/20/policy"')).code, 0);
+  // Its proxy is served again by the new daemon, at the socket bound into its sandbox.
+  const sock = join(tmpdir(), `agentsys-net-${createHash("sha256").update(`${d.mount}-state`).digest("hex").slice(0, 16)}`, "20", "proxy.sock");
+  const answer = await new Promise<string>((resolve) => {
+    let out = "";
+    const c = connect(sock, () => c.end("GET http://127.0.0.1:1/ HTTP/1.1\r\n\r\n"));
+    c.on("data", (b) => (out += b));
+    c.on("close", () => resolve(out));
+    c.on("error", (e) => resolve(String(e)));
+  });
+  // NetClient granted now, so the answer is the private-address rule's, not NetClient's.
+  t.match(answer, /^HTTP\/1\.1 403 Forbidden\r\nX-Agentsys-Refused: 127\.0\.0\.1 is a private address/, "the new daemon answers on the re-adopted agent's socket, from the live policy");
 });
