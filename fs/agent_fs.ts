@@ -220,7 +220,7 @@ export class AgentFs implements FsOps {
     const via = this.#ctx.caller.via!;
     h.pending = null;
     if (agentId !== undefined) {
-      const rate = this.#sup.policy.policyOf(agentId)?.scope.max_ops_per_sec ?? 0;
+      const rate = this.#sup.policy.scopeOf(agentId)?.max_ops_per_sec ?? 0;
       if (!this.#opRate.take(agentId, rate, performance.now())) {
         return this.#reject(path, h, ERRNO.EAGAIN, `agent ${agentId} is over its scope max_ops_per_sec=${rate}: try again later`, "");
       }

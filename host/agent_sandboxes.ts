@@ -73,10 +73,6 @@ export class AgentSandboxes {
     o.sup.policy.onChange((id) => this.#policyChanged(id));
   }
 
-  get enabled(): boolean {
-    return this.#o.support !== null;
-  }
-
   /** The start-up line. */
   summary(): string {
     const s = this.#o.support;
@@ -125,10 +121,10 @@ export class AgentSandboxes {
       const problem = this.#writableProblem(w, uid, gid);
       if (problem) warnings.push(problem);
     }
-    const netDir = join(this.#netRoot!, String(id));
+    const netDir = this.#netDir(id);
     mkdirSync(netDir, { recursive: true, mode: 0o700 });
     if (uid !== undefined) chownSync(netDir, uid, gid!);
-    void this.#proxy!.listen(id, join(netDir, "proxy.sock"), uid, gid).catch((e: Error) => this.#o.log(`agent ${id}: no proxy socket: ${e.message}`));
+    this.#serveProxy(id, uid, gid);
     const path = env.PATH ?? "/usr/bin:/bin";
     if (!which(spec.command!, path, cwd)) throw Object.assign(new Error(`could not run "${spec.command}" (not found or not executable)`), { code: "ENOENT" });
     const args = sandboxArgv(s, { view, command: spec.command!, args: spec.args ?? [], cwd, mountPath: this.#o.mountPath, netDir });
@@ -147,18 +143,14 @@ export class AgentSandboxes {
    */
   adopted(id: number, uid: number, cmdline: string): void {
     if (!this.#o.support || !cmdline.includes(` -- ${this.#o.support.launcher} `)) return; // bwrap … -- launcher … -- command
-    const spec = this.#o.sup.specOf(id);
-    const p = this.#o.sup.policy.policyOf(id);
-    const view = sandboxView(p?.capability_mask ?? 0, p?.scope ?? {}, spec?.cwd ?? process.cwd());
-    const netDir = join(this.#netRoot!, String(id));
     let warnings: string[] = [];
     try {
-      statSync(netDir);
-      void this.#proxy!.listen(id, join(netDir, "proxy.sock"), uid, uid).catch((e: Error) => this.#o.log(`agent ${id}: no proxy socket: ${e.message}`));
+      statSync(this.#netDir(id));
+      this.#serveProxy(id, uid, uid);
     } catch {
       warnings = ["re-adopted without its proxy directory: no network until its next start"];
     }
-    this.#running.set(id, { view, uid, pending: [], warnings });
+    this.#running.set(id, { view: this.#liveView(id) ?? sandboxView(0, {}, process.cwd()), uid, pending: [], warnings });
   }
 
   /** The `Sandbox:` line of agents/<id>/status. */
@@ -176,15 +168,25 @@ export class AgentSandboxes {
     return this.#running.has(id);
   }
 
-  /** What the proxy counted for agent `id`. */
-  netStats(id: number) {
-    return this.#proxy?.stats(id);
-  }
-
   forget(id: number): void {
     this.#running.delete(id);
     void this.#proxy?.close(id);
-    if (this.#netRoot) rmSync(join(this.#netRoot, String(id)), { recursive: true, force: true });
+    if (this.#netRoot) rmSync(this.#netDir(id), { recursive: true, force: true });
+  }
+
+  /** Agent `id`'s socket directory on the host (bound at SANDBOX_NET_DIR inside). */
+  #netDir(id: number): string {
+    return join(this.#netRoot!, String(id));
+  }
+
+  #serveProxy(id: number, uid: number | undefined, gid: number | undefined): void {
+    void this.#proxy!.listen(id, join(this.#netDir(id), "proxy.sock"), uid, gid).catch((e: Error) => this.#o.log(`agent ${id}: no proxy socket: ${e.message}`));
+  }
+
+  /** The view agent `id`'s live policy gives, or undefined when it has no policy. */
+  #liveView(id: number): SandboxView | undefined {
+    const p = this.#o.sup.policy.policyOf(id);
+    return p ? sandboxView(p.capability_mask, p.scope, this.#o.sup.specOf(id)?.cwd ?? process.cwd()) : undefined;
   }
 
   /** `keepAgents`: they run on, so their socket directories stay for the next daemon. */
@@ -206,8 +208,7 @@ export class AgentSandboxes {
       return `${dir} does not exist: create it${uid !== undefined ? ` and give it to uid ${uid}` : ""}`;
     }
     if (uid === undefined || uid === 0) return "";
-    const ok = st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
-    return ok ? "" : `${dir} is not writable by uid ${uid} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): chown it to ${uid} or give the agent a user`;
+    return permits(st, uid, gid!, 2) ? "" : `${dir} is not writable by uid ${uid} (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): chown it to ${uid} or give the agent a user`;
   }
 
   /** The proxy's question, on every connection: may agent `id` reach host:port now? */
@@ -217,7 +218,7 @@ export class AgentSandboxes {
     if (!sup.policy.checkCapability(id, CAP.NetClient)) {
       return { ok: false as const, reason: `NetClient not granted: agent ${id} may not connect to ${host}:${port} (grant it: echo +NetClient > agents/${id}/policy)`, capability: "NetClient" };
     }
-    const net = sup.policy.policyOf(id)?.scope.net;
+    const net = sup.policy.scopeOf(id)?.net;
     if (net === undefined) return { ok: true as const };
     const rules = parseNetAllowlist(net);
     const rule = rules.ok ? netRuleFor(rules.value, host, port) : undefined;
@@ -234,12 +235,10 @@ export class AgentSandboxes {
 
   #policyChanged(id: number): void {
     const r = this.#running.get(id);
-    const spec = this.#o.sup.specOf(id);
-    const p = this.#o.sup.policy.policyOf(id);
-    if (!r || !spec || !p || !this.#o.sup.getAgent(id)?.active) return;
+    const next = this.#liveView(id);
+    if (!r || !next || !this.#o.sup.specOf(id) || !this.#o.sup.getAgent(id)?.active) return;
     // Tunnels opened under the old policy do not outlive NetClient.
     if (!this.#o.sup.policy.checkCapability(id, CAP.NetClient)) this.#proxy?.dropConnections(id);
-    const next = sandboxView(p.capability_mask, p.scope, spec.cwd ?? process.cwd());
     const { narrower, wider } = compareViews(r.view, next);
     r.pending = wider;
     if (narrower.length === 0) return;
@@ -264,8 +263,13 @@ function untraversable(dir: string, uid: number, gid: number): string {
     } catch {
       return `${p} does not exist`;
     }
-    const x = st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001;
-    if ((st.mode & x) === 0) return `${p} is mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}`;
+    if (!permits(st, uid, gid, 1)) return `${p} is mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}`;
   }
   return "";
+}
+
+/** Does mode `st` give uid:gid (no supplementary groups) the access `bit` (4 read, 2 write, 1 search)? */
+function permits(st: { uid: number; gid: number; mode: number }, uid: number, gid: number, bit: 1 | 2 | 4): boolean {
+  const shift = st.uid === uid ? 6 : st.gid === gid ? 3 : 0;
+  return (st.mode & (bit << shift)) !== 0;
 }

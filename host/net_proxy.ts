@@ -229,22 +229,14 @@ export class NetProxy {
     }
     const a = await this.#admit(agentId, l, host, port, method);
     if (!a.ok) return reply(client, a.status, a.status === 403 ? "Forbidden" : a.status === 504 ? "Gateway Timeout" : "Bad Gateway", { [a.header]: a.reason }, a.tell);
-    const up = a.upstream;
-    this.#count(l, client, up);
     if (method === "CONNECT") {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (rest.length) up.write(rest);
     } else {
       // One request per connection, upstream and down: each is decided on its own.
       const headers = lines.slice(1).filter((h) => !/^(proxy-connection|proxy-authorization|connection|keep-alive):/i.test(h));
-      up.write(`${method} ${path} HTTP/1.1\r\n${headers.join("\r\n")}${headers.length ? "\r\n" : ""}Connection: close\r\n\r\n`);
-      if (rest.length) up.write(rest);
+      a.upstream.write(`${method} ${path} HTTP/1.1\r\n${headers.join("\r\n")}${headers.length ? "\r\n" : ""}Connection: close\r\n\r\n`);
     }
-    client.pipe(up);
-    up.pipe(client);
-    client.resume();
-    up.on("close", () => client.destroySoon?.() ?? client.end());
-    client.on("close", () => up.destroy());
+    this.#splice(l, client, a.upstream, rest);
   }
 
   async #socks(agentId: number, l: Listener, client: Socket, first: Buffer): Promise<void> {
@@ -269,20 +261,22 @@ export class NetProxy {
       if (!a.ok) return void client.end(socksReply(a.status === 403 ? 2 : /ECONNREFUSED/.test(a.reason) ? 5 : 4), a.tell);
       const rest = read.rest();
       client.write(socksReply(0));
-      this.#count(l, client, a.upstream);
-      if (rest.length) a.upstream.write(rest);
-      client.pipe(a.upstream);
-      a.upstream.pipe(client);
-      a.upstream.on("close", () => client.end());
-      client.on("close", () => a.upstream.destroy());
+      this.#splice(l, client, a.upstream, rest);
     } catch {
       client.destroy();
     }
   }
 
-  #count(l: Listener, client: Socket, up: Socket): void {
+  /** Join an admitted client to its upstream, `rest` (bytes already read past the head) first, counting both ways. */
+  #splice(l: Listener, client: Socket, up: Socket, rest: Buffer): void {
     client.on("data", (d: Buffer) => (l.stats.bytesUp += d.length));
     up.on("data", (d: Buffer) => (l.stats.bytesDown += d.length));
+    if (rest.length) up.write(rest);
+    client.pipe(up);
+    up.pipe(client);
+    client.resume();
+    up.on("close", () => client.destroySoon?.() ?? client.end());
+    client.on("close", () => up.destroy());
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants as fsc, existsSync, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isBeneath, type SandboxView } from "../lib/mod.ts";
 
@@ -41,7 +41,7 @@ export function detectSandbox(): SandboxSupport | { unavailable: string } {
   if (!existsSync(LAUNCHER)) return { unavailable: `the launcher ${LAUNCHER} is not built: run native/build.sh (bin/setup does)` };
   const probe = spawnSync(LAUNCHER, ["--probe"], { encoding: "utf8", timeout: 5000 });
   const landlock = Number(/landlock=(\d+)/.exec(probe.stdout ?? "")?.[1] ?? 0);
-  const trial = spawnSync(bwrap, ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", ...systemBinds(), "--proc", "/proc", "--dev", "/dev", "--ro-bind", LAUNCHER, LAUNCHER, "--", LAUNCHER, "--", "true"], {
+  const trial = spawnSync(bwrap, ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", ...systemLayout().binds, "--proc", "/proc", "--dev", "/dev", "--ro-bind", LAUNCHER, LAUNCHER, "--", LAUNCHER, "--", "true"], {
     encoding: "utf8",
     timeout: 10_000,
   });
@@ -62,8 +62,9 @@ export interface SandboxRequest {
 
 /** `bwrap … -- launcher … -- command args`: what to spawn instead of the agent's command. */
 export function sandboxArgv(s: SandboxSupport, r: SandboxRequest): string[] {
-  const a = ["--unshare-all", "--unshare-user", "--disable-userns", ...systemBinds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"];
-  const ro: string[] = [...SYSTEM_DIRS, ...SYSTEM_LINKS.filter(isDir), "/proc", "/dev"];
+  const system = systemLayout();
+  const a = ["--unshare-all", "--unshare-user", "--disable-userns", ...system.binds, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"];
+  const ro: string[] = [...system.readOnly, "/proc", "/dev"];
   const rw: string[] = ["/tmp"];
   for (const d of r.view.devices) for (const p of devicePaths(d)) {
     a.push("--dev-bind", p, p);
@@ -113,9 +114,17 @@ export function proxyEnv(): Record<string, string> {
   return { HTTP_PROXY: url, HTTPS_PROXY: url, ALL_PROXY: url, http_proxy: url, https_proxy: url, all_proxy: url, NO_PROXY: noProxy, no_proxy: noProxy };
 }
 
-function systemBinds(): string[] {
-  const a: string[] = [];
-  for (const d of SYSTEM_DIRS) a.push("--ro-bind-try", d, d);
+/**
+ * How the host's system directories are shown in every sandbox: bwrap's arguments and the paths
+ * Landlock reads beneath. The host's layout does not change while the daemon runs, so it is
+ * read once, not at every spawn.
+ */
+let system: { binds: string[]; readOnly: string[] } | null = null;
+function systemLayout(): { binds: string[]; readOnly: string[] } {
+  if (system) return system;
+  const binds: string[] = [];
+  const readOnly = [...SYSTEM_DIRS];
+  for (const d of SYSTEM_DIRS) binds.push("--ro-bind-try", d, d);
   for (const l of SYSTEM_LINKS) {
     let st;
     try {
@@ -123,10 +132,13 @@ function systemBinds(): string[] {
     } catch {
       continue;
     }
-    if (st.isSymbolicLink()) a.push("--symlink", readlinkSync(l), l);
-    else if (st.isDirectory()) a.push("--ro-bind", l, l);
+    if (st.isSymbolicLink()) binds.push("--symlink", readlinkSync(l), l);
+    else if (st.isDirectory()) {
+      binds.push("--ro-bind", l, l);
+      readOnly.push(l);
+    }
   }
-  return a;
+  return (system = { binds, readOnly });
 }
 
 function devicePaths(d: SandboxView["devices"][number]): string[] {
@@ -177,13 +189,3 @@ function isFile(p: string): boolean {
     return false;
   }
 }
-
-function isDir(p: string): boolean {
-  try {
-    return lstatSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-

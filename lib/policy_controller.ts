@@ -161,6 +161,12 @@ export class PolicyController {
     return this.#scopes.length - 1;
   }
 
+  /** Agent `id`'s scope as held (not a copy: do not change it), for checks on hot paths. */
+  scopeOf(id: number): Readonly<Scope> | undefined {
+    const slot = this.#ctx.table.slotOfId(id);
+    return slot < 0 ? undefined : this.#scopes[this.#ctx.table.cols.scope[slot]];
+  }
+
   scopeAt(slot: number): Scope {
     const s = this.#scopes[this.#ctx.table.cols.scope[slot]];
     return s.docs ? { ...s, docs: [...s.docs] } : { ...s };
