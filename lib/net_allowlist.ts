@@ -96,17 +96,14 @@ export function canonicalIpv4(s: string): string | null {
 /** An IPv6 address in full form, 8 groups of 4 lower-case hex digits (comparable), or null. */
 export function canonicalIpv6(s: string): string | null {
   let text = s.toLowerCase();
-  const zone = text.indexOf("%");
-  if (zone >= 0) return null;
-  let tail: number[] = [];
+  if (text.includes("%")) return null;
+  // A dotted IPv4 tail (::ffff:1.2.3.4) is the last two groups, written in hex.
   const lastColon = text.lastIndexOf(":");
   if (text.slice(lastColon + 1).includes(".")) {
     const v4 = canonicalIpv4(text.slice(lastColon + 1));
     if (!v4) return null;
     const b = v4.split(".").map(Number);
-    tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
-    text = text.slice(0, lastColon + 1) + "0:0";
-    tail.length = 2;
+    text = `${text.slice(0, lastColon + 1)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
   }
   const halves = text.split("::");
   if (halves.length > 2) return null;
@@ -116,9 +113,8 @@ export function canonicalIpv6(s: string): string | null {
   if ([...head, ...rest].some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
   const missing = 8 - head.length - rest.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest].map((g) => parseInt(g, 16));
-  if (tail.length) groups.splice(6, 2, ...tail);
-  return groups.map((g) => g.toString(16).padStart(4, "0")).join(":");
+  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+  return groups.map((g) => parseInt(g, 16).toString(16).padStart(4, "0")).join(":");
 }
 
 export function formatNetAllowlist(rules: readonly NetRule[]): string {
