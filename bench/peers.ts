@@ -128,7 +128,10 @@ function agentsysPeer(): Peer {
     version: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
     minDelayNote: "restart_backoff base_ms=0 (default: 100 ms ±20 %, doubling)",
     async up() {
-      d = await startAgentsys(mnt, ["--window", "1000", "--ephemeral"]);
+      // Like for like: none of the peers sandboxes its children, and the crash measure finds a
+      // replacement among the supervisor's own children. What the sandbox costs is bench:host's
+      // "sandbox / no sandbox" column.
+      d = await startAgentsys(mnt, ["--window", "1000", "--ephemeral", "--no-sandbox"]);
     },
     async add(n, marker) {
       const lines: string[] = [];
